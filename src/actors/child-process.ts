@@ -1,0 +1,86 @@
+import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { fromCallback } from 'xstate';
+import { SpawnError } from '../errors.js';
+import { unwatchGroup, watchGroup } from '../process/watchdog.js';
+
+export interface ChildProcessInput {
+  cmd: readonly string[];
+  name: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export type ChildProcessEvent =
+  | { type: 'SPAWNED'; pid: number; stdout: Readable; stderr: Readable }
+  | { type: 'SPAWN_FAILED'; error: SpawnError }
+  | { type: 'EXITED'; exitCode: number; signal: string | null };
+
+export type SignalEvent = { type: 'SIGNAL'; signal: NodeJS.Signals };
+
+/** Signals a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The child process itself: spawns it as the leader of its own process group
+ * with /dev/null as stdin, reports spawn, failure and exit, and signals its
+ * group on request. When stopped it leaves nothing of the group behind.
+ */
+export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive }) => {
+  let pid: number | undefined;
+  let exited = false;
+
+  const subprocess = execa(input.cmd[0]!, input.cmd.slice(1), {
+    env: input.env,
+    cwd: input.cwd,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+    windowsHide: true,
+  });
+  // execa resumes unread pipes on the next turn; keep them paused until the pipe readers attach.
+  subprocess.stdout!.pause();
+  subprocess.stderr!.pause();
+  // Failures surface as events below; the promise itself must not reject unhandled.
+  subprocess.catch(() => {});
+
+  subprocess.once('spawn', () => {
+    pid = subprocess.pid!;
+    watchGroup(pid);
+    sendBack({ type: 'SPAWNED', pid, stdout: subprocess.stdout!, stderr: subprocess.stderr! });
+  });
+  subprocess.once('error', (error: NodeJS.ErrnoException) => {
+    // An error before 'spawn' means no 'exit' will ever come.
+    if (pid !== undefined) return;
+    subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
+    sendBack({ type: 'SPAWN_FAILED', error: new SpawnError(input.name, input.cmd, error.code, error.message, { cause: error }) });
+  });
+  subprocess.once('exit', (code, signal) => {
+    exited = true;
+    sendBack({ type: 'EXITED', exitCode: code ?? -(constants.signals[signal as NodeJS.Signals] ?? 0), signal });
+  });
+
+  receive((event) => {
+    if (pid !== undefined) signalGroup(pid, event.signal);
+  });
+
+  return () => {
+    if (pid === undefined) return;
+    // The leader has ended, but what it left in its group (a grandchild holding the pipe) ends with it.
+    if (!exited || signalGroup(pid, 0)) signalGroup(pid, 'SIGKILL');
+    unwatchGroup(pid);
+  };
+});

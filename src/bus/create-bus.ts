@@ -1,0 +1,162 @@
+import mittModule, { type Emitter } from 'mitt';
+import type { BusEvents, BusEventType, HistoryEvent, Stamped } from './events.js';
+import { Ring } from './ring.js';
+
+export type BusHandler<K extends BusEventType> = (event: Stamped<K>) => void;
+export type BusWildcardHandler = <K extends BusEventType>(type: K, event: Stamped<K>) => void;
+export type BusErrorHandler = (error: unknown, type: BusEventType, event: Stamped<BusEventType>) => void;
+
+export interface BusOptions {
+  /** Lifecycle events (`transition`, `log`) kept for `history()`. @default 10000 */
+  historyLimit?: number;
+  /** `line` events kept for `history()`; kept apart so a flood of output never pushes lifecycle events out. @default 1000 */
+  lineHistoryLimit?: number;
+  /** Where the `at` stamp comes from. @default Date.now */
+  now?: () => number;
+  /** Told about every handler that throws. @default prints the error to stderr */
+  onError?: BusErrorHandler;
+}
+
+export interface Bus {
+  on<K extends BusEventType>(type: K, handler: BusHandler<K>): () => void;
+  on(type: '*', handler: BusWildcardHandler): () => void;
+  off<K extends BusEventType>(type: K, handler: BusHandler<K>): void;
+  off(type: '*', handler: BusWildcardHandler): void;
+  /** Stamps `payload` with `seq` and `at`, delivers it, keeps it in history, and returns the stamped event. */
+  emit<K extends BusEventType>(type: K, payload: BusEvents[K]): Stamped<K>;
+  /** Delivers many events of one type in order, as `emit` would one by one, but looks its handlers up once. */
+  emitBatch<K extends BusEventType>(type: K, payloads: readonly BusEvents[K][]): void;
+  /** The kept events, oldest first, each tagged with its `type`. */
+  history(): HistoryEvent[];
+  /** The `seq` of the last event emitted (0 before the first). */
+  readonly seq: number;
+  /** How many handler errors were reported. */
+  readonly handlerErrors: number;
+}
+
+type AnyHandler = (...args: any[]) => void;
+
+// mitt's types describe a CommonJS module while Node loads its ESM build: take the function either way.
+const mitt = ((mittModule as unknown as { default?: unknown }).default ?? mittModule) as typeof mittModule.default;
+
+const printHandlerError: BusErrorHandler = (error, type, event) => {
+  console.error(`[brainstem] a bus handler for "${type}" (seq ${event.seq}) threw:`, error);
+};
+
+/** A typed mitt bus that stamps, keeps a bounded history, and isolates handlers that throw. */
+export function createBus(options: BusOptions = {}): Bus {
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? printHandlerError;
+  const emitter: Emitter<BusEvents> = mitt<BusEvents>();
+  const lifecycle = new Ring<HistoryEvent>(options.historyLimit ?? 10_000);
+  const lines = new Ring<Stamped<'line'>>(options.lineHistoryLimit ?? 1_000);
+  // mitt calls handlers in a plain loop, so one that throws would stop the rest: wrap each once.
+  const wrapped = new Map<string, Map<AnyHandler, AnyHandler>>();
+  let seq = 0;
+  let handlerErrors = 0;
+
+  const report = (error: unknown, type: BusEventType, event: Stamped<BusEventType>) => {
+    handlerErrors++;
+    try {
+      onError(error, type, event);
+    } catch (reportError) {
+      printHandlerError(reportError, type, event);
+    }
+  };
+
+  const on = (type: BusEventType | '*', handler: AnyHandler) => {
+    const safe: AnyHandler =
+      type === '*'
+        ? (eventType: BusEventType, event: Stamped<BusEventType>) => {
+            try {
+              handler(eventType, event);
+            } catch (error) {
+              report(error, eventType, event);
+            }
+          }
+        : (event: Stamped<BusEventType>) => {
+            try {
+              handler(event);
+            } catch (error) {
+              report(error, type, event);
+            }
+          };
+    let byHandler = wrapped.get(type);
+    if (!byHandler) wrapped.set(type, (byHandler = new Map()));
+    const previous = byHandler.get(handler);
+    if (previous) emitter.off(type as BusEventType, previous);
+    byHandler.set(handler, safe);
+    emitter.on(type as BusEventType, safe);
+    return () => off(type, handler);
+  };
+
+  const off = (type: BusEventType | '*', handler: AnyHandler) => {
+    const safe = wrapped.get(type)?.get(handler);
+    if (!safe) return;
+    wrapped.get(type)!.delete(handler);
+    emitter.off(type as BusEventType, safe);
+  };
+
+  const stamp = <K extends BusEventType>(payload: BusEvents[K], at: number): Stamped<K> => {
+    const event = payload as Stamped<K>;
+    event.seq = ++seq;
+    event.at = at;
+    return event;
+  };
+
+  const keep = <K extends BusEventType>(type: K, event: Stamped<K>) => {
+    if (type === 'line') lines.push(event as Stamped<'line'>);
+    else lifecycle.push({ type, ...event } as HistoryEvent);
+  };
+
+  const bus: Bus = {
+    on: on as Bus['on'],
+    off: off as Bus['off'],
+    emit(type, payload) {
+      const event = stamp(payload, now());
+      keep(type, event);
+      emitter.emit(type, event);
+      return event;
+    },
+    emitBatch(type, payloads) {
+      if (payloads.length === 0) return;
+      const at = now();
+      const typed = [...(emitter.all.get(type) ?? [])] as AnyHandler[];
+      const wildcard = [...(emitter.all.get('*') ?? [])] as AnyHandler[];
+      for (const payload of payloads) {
+        const event = stamp(payload, at);
+        keep(type, event);
+        for (const handler of typed) handler(event);
+        for (const handler of wildcard) handler(type, event);
+      }
+    },
+    history() {
+      const kept = lifecycle.toArray();
+      if (lines.length === 0) return kept;
+      const tagged = lines.toArray().map((event) => ({ type: 'line' as const, ...event }));
+      // Both rings are in seq order: merge them.
+      const merged: HistoryEvent[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < kept.length || j < tagged.length) {
+        if (j >= tagged.length || (i < kept.length && kept[i]!.seq < tagged[j]!.seq)) merged.push(kept[i++]!);
+        else merged.push(tagged[j++]!);
+      }
+      return merged;
+    },
+    get seq() {
+      return seq;
+    },
+    get handlerErrors() {
+      return handlerErrors;
+    },
+  };
+  return bus;
+}
+
+let defaultBus: Bus | undefined;
+
+/** The bus every process uses unless given its own. */
+export function getDefaultBus(): Bus {
+  return (defaultBus ??= createBus());
+}

@@ -1,0 +1,66 @@
+/**
+ * Every error brainstem throws. Each carries the facts as fields (so callers
+ * branch on them, not on message text) and the original error as `cause`.
+ */
+
+export class BrainstemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument was refused before anything was spawned or written. */
+export class ValidationError extends BrainstemError {
+  constructor(
+    message: string,
+    /** The option or argument that was refused, e.g. `ref` or `cmd[2]`. */
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The process could not be started: the command is missing, not executable, or the cwd does not exist. */
+export class SpawnError extends BrainstemError {
+  constructor(
+    readonly processName: string,
+    readonly cmd: readonly string[],
+    /** The operating system's reason, e.g. `ENOENT`, when known. */
+    readonly code: string | undefined,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Failed to spawn ${processName}: ${reason}`, options);
+  }
+}
+
+/** A wait ran out of time. The process it waited for is still running. */
+export class TimeoutError extends BrainstemError {
+  constructor(
+    readonly ref: string,
+    readonly processName: string,
+    readonly timeout: number,
+  ) {
+    super(`${processName} (ref ${ref}) still running after ${timeout} ms; it was left running (call terminate() to end it)`);
+  }
+}
+
+/** The journal could not be created, opened or written. */
+export class JournalError extends BrainstemError {
+  constructor(
+    message: string,
+    readonly path: string,
+    /** The operating system's code, e.g. `ENOSPC` or `EACCES`, when known. */
+    readonly code: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static from(action: string, path: string, cause: unknown): JournalError {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new JournalError(`Cannot ${action} ${path}: ${reason}`, path, code, { cause });
+  }
+}

@@ -1,0 +1,23 @@
+export { ManagedProcess, type ManagedProcessOptions } from './process/managed-process.js';
+export { runTask, type RunTaskOptions, type TaskResult } from './process/run-task.js';
+export type { SpawnOptions } from './process/options.js';
+export { createBus, getDefaultBus, type Bus, type BusOptions, type BusHandler, type BusWildcardHandler } from './bus/create-bus.js';
+export { project, type ProcessView } from './bus/project.js';
+export {
+  PROCESS_STATES,
+  FINAL_STATES,
+  type BusEvents,
+  type BusEventType,
+  type HistoryEvent,
+  type LineEvent,
+  type LogEvent,
+  type ProcessState,
+  type Stamped,
+  type Stream,
+  type TransitionEvent,
+} from './bus/events.js';
+export { processMachine, type ProcessMachine, type ProcessInput, type ProcessContext } from './machines/process.js';
+export { createTestClock, realClock, type Clock, type TestClock } from './clock.js';
+export { BrainstemError, JournalError, SpawnError, TimeoutError, ValidationError } from './errors.js';
+export { resolveJournal } from './journal/paths.js';
+export { DEFAULT_LINE_LIMIT } from './lines/line-splitter.js';

@@ -1,0 +1,217 @@
+import type { Readable } from 'node:stream';
+import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild } from 'xstate';
+import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
+import { dayClock } from '../actors/day-clock.js';
+import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
+import { pipeReader, type PipeClosedEvent } from '../actors/pipe-reader.js';
+import type { Bus } from '../bus/create-bus.js';
+import type { ProcessState, Stream } from '../bus/events.js';
+import type { JournalError, SpawnError } from '../errors.js';
+import type { DailyLog } from '../journal/daily-log.js';
+
+export interface ProcessInput {
+  ref: string;
+  name: string;
+  cmd: readonly string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  bus: Bus;
+  log: DailyLog;
+  now: () => number;
+  startTime: number;
+  lineLimit: number;
+  /** ms from SIGTERM to SIGKILL unless `TERMINATE` says otherwise. */
+  terminateTimeout: number;
+  /** ms to wait for the pipes after the process exits (a grandchild may hold them open). */
+  drainTimeout: number;
+}
+
+export interface ProcessContext extends ProcessInput {
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  openPipes: number;
+  /** SIGKILL had to be sent. */
+  escalated: boolean;
+  terminateRequested: boolean;
+  /** The state last announced on the bus. */
+  announced: ProcessState | null;
+  spawnError: SpawnError | null;
+  journalError: JournalError | null;
+}
+
+export type ProcessEvent =
+  | ChildProcessEvent
+  | PipeClosedEvent
+  | LogErrorEvent
+  | { type: 'TERMINATE'; timeout?: number }
+  | { type: 'DRAIN_EXPIRED' }
+  | { type: 'MIDNIGHT' };
+
+const PIPES: readonly Stream[] = ['stdout', 'stderr'];
+
+/**
+ * The life of one child process:
+ * spawning → running → terminating → exited | killed, spawning → failed.
+ *
+ * A final state is entered only once the process has exited *and* both pipes
+ * are drained (or the drain bound expired), so the exit is announced after
+ * every line. Every timer here is an xstate delay on the actor's clock.
+ */
+export const processMachine = setup({
+  types: {
+    input: {} as ProcessInput,
+    context: {} as ProcessContext,
+    events: {} as ProcessEvent,
+    output: {} as { exitCode: number | null },
+  },
+  actors: { childProcess, pipeReader, logWriter, dayClock },
+  delays: {
+    terminateTimeout: ({ context }) => context.terminateTimeout,
+    drainTimeout: ({ context }) => context.drainTimeout,
+  },
+  guards: {
+    ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
+    escalated: ({ context }) => context.escalated,
+    terminateRequested: ({ context }) => context.terminateRequested,
+  },
+  actions: {
+    announce: enqueueActions(({ context, enqueue }, params: { to: ProcessState }) => {
+      const from = context.announced;
+      enqueue.assign({ announced: params.to });
+      enqueue(() => {
+        const { ref, name, pid, cmd, startTime, exitCode, signal, spawnError, log } = context;
+        context.bus.emit('transition', {
+          ref,
+          name,
+          ...(pid !== null && { pid }),
+          from,
+          to: params.to,
+          ...(exitCode !== null && { exitCode }),
+          ...(signal !== null && { signal }),
+          ...(spawnError && { error: spawnError.message }),
+          cmd,
+          logPath: log.path,
+          startTime,
+        });
+      });
+    }),
+    recordSpawn: assign({ pid: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWNED' }>).pid }),
+    readPipes: enqueueActions(({ event, enqueue, context }) => {
+      const spawned = event as Extract<ProcessEvent, { type: 'SPAWNED' }>;
+      for (const stream of PIPES) {
+        const pipe: Readable = spawned[stream];
+        enqueue.spawnChild('pipeReader', { id: stream, input: { stream, pipe, pid: spawned.pid, lineLimit: context.lineLimit } });
+      }
+    }),
+    recordSpawnError: assign({ spawnError: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWN_FAILED' }>).error }),
+    recordExit: assign(({ event }) => {
+      const exit = event as Extract<ProcessEvent, { type: 'EXITED' }>;
+      return { exitCode: exit.exitCode, signal: exit.signal };
+    }),
+    countClosedPipe: assign({ openPipes: ({ context }) => context.openPipes - 1 }),
+    boundDrain: raise({ type: 'DRAIN_EXPIRED' }, { delay: 'drainTimeout', id: 'drain' }),
+    closePipes: enqueueActions(({ enqueue, context }) => {
+      if (context.openPipes === 0) return;
+      for (const stream of PIPES) enqueue.sendTo(stream, { type: 'CLOSE' });
+    }),
+    requestTermination: assign({
+      terminateRequested: true,
+      terminateTimeout: ({ context, event }) => (event as Extract<ProcessEvent, { type: 'TERMINATE' }>).timeout ?? context.terminateTimeout,
+    }),
+    sendSigterm: sendTo('child', { type: 'SIGNAL', signal: 'SIGTERM' }),
+    escalate: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ escalated: true });
+      enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' });
+    }),
+    rollLog: sendTo('logWriter', { type: 'ROLL' }),
+    recordJournalError: assign({
+      journalError: ({ context, event }) => context.journalError ?? (event as LogErrorEvent).error,
+    }),
+  },
+}).createMachine({
+  id: 'process',
+  context: ({ input }) => ({
+    ...input,
+    pid: null,
+    exitCode: null,
+    signal: null,
+    openPipes: PIPES.length,
+    escalated: false,
+    terminateRequested: false,
+    announced: null,
+    spawnError: null,
+    journalError: null,
+  }),
+  invoke: [
+    {
+      src: 'logWriter',
+      id: 'logWriter',
+      systemId: 'logWriter',
+      input: ({ context }) => ({ log: context.log, bus: context.bus, ref: context.ref, name: context.name, now: context.now }),
+    },
+    {
+      src: 'dayClock',
+      id: 'dayClock',
+      input: ({ context }) => ({ pinned: context.log.pinned, now: context.now }),
+    },
+    {
+      src: 'childProcess',
+      id: 'child',
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
+    },
+  ],
+  on: {
+    EXITED: { actions: ['recordExit', 'boundDrain'] },
+    PIPE_CLOSED: { actions: 'countClosedPipe' },
+    DRAIN_EXPIRED: { actions: 'closePipes' },
+    MIDNIGHT: { actions: 'rollLog' },
+    LOG_ERROR: { actions: 'recordJournalError' },
+  },
+  initial: 'spawning',
+  states: {
+    spawning: {
+      entry: { type: 'announce', params: { to: 'spawning' } },
+      on: {
+        SPAWNED: { target: 'running', actions: ['recordSpawn', 'readPipes'] },
+        SPAWN_FAILED: { target: 'failed', actions: 'recordSpawnError' },
+        TERMINATE: { actions: 'requestTermination' },
+      },
+    },
+    running: {
+      entry: { type: 'announce', params: { to: 'running' } },
+      always: [
+        { guard: 'ended', target: 'exited' },
+        { guard: 'terminateRequested', target: 'terminating' },
+      ],
+      on: {
+        TERMINATE: { target: 'terminating', actions: 'requestTermination' },
+      },
+    },
+    terminating: {
+      entry: [{ type: 'announce', params: { to: 'terminating' } }, 'sendSigterm'],
+      always: [
+        { guard: and(['ended', 'escalated']), target: 'killed' },
+        { guard: 'ended', target: 'exited' },
+      ],
+      after: {
+        terminateTimeout: { actions: 'escalate' },
+      },
+    },
+    exited: {
+      type: 'final',
+      entry: { type: 'announce', params: { to: 'exited' } },
+    },
+    killed: {
+      type: 'final',
+      entry: { type: 'announce', params: { to: 'killed' } },
+    },
+    failed: {
+      type: 'final',
+      entry: { type: 'announce', params: { to: 'failed' } },
+    },
+  },
+  output: ({ context }) => ({ exitCode: context.exitCode }),
+});
+
+export type ProcessMachine = typeof processMachine;

@@ -1,0 +1,187 @@
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { getDefaultBus } from '../bus/create-bus.js';
+import { FINAL_STATES, type ProcessState } from '../bus/events.js';
+import { realClock, type Clock } from '../clock.js';
+import { TimeoutError, type JournalError } from '../errors.js';
+import { DailyLog } from '../journal/daily-log.js';
+import { deriveName, nextRef } from '../journal/names.js';
+import { resolveJournal } from '../journal/paths.js';
+import { DEFAULT_LINE_LIMIT } from '../lines/line-splitter.js';
+import { processMachine, type ProcessMachine } from '../machines/process.js';
+import { guard, release } from './host-guard.js';
+import { checkCmd, checkSpawnOptions, checkTimeout, DEFAULT_DRAIN_TIMEOUT, DEFAULT_TERMINATE_TIMEOUT, type SpawnOptions } from './options.js';
+
+export interface ManagedProcessOptions extends SpawnOptions {
+  /** Passed to xstate's `createActor`, e.g. `createBrowserInspector().inspect` from @statelyai/inspect. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/**
+ * A child process whose every line goes to the journal and whose every step
+ * goes on the bus. Created with `ManagedProcess.spawn`.
+ */
+export class ManagedProcess {
+  readonly ref: string;
+  readonly name: string;
+  readonly cmd: readonly string[];
+  /** Epoch ms (the runtime clock) when the process was spawned. */
+  readonly startTime: number;
+  /** The xstate actor running `processMachine` for this process. */
+  readonly actor: Actor<ProcessMachine>;
+  private readonly clock: Clock;
+  private readonly log: DailyLog;
+  private readonly done: Promise<number | null>;
+  private cleaned: Promise<void> | undefined;
+
+  private constructor(fields: { ref: string; name: string; cmd: readonly string[]; startTime: number; actor: Actor<ProcessMachine>; clock: Clock; log: DailyLog }) {
+    this.ref = fields.ref;
+    this.name = fields.name;
+    this.cmd = fields.cmd;
+    this.startTime = fields.startTime;
+    this.actor = fields.actor;
+    this.clock = fields.clock;
+    this.log = fields.log;
+    this.done = new Promise((resolve) => {
+      const settle = () => resolve(this.returncode);
+      this.actor.subscribe({ complete: settle, error: settle });
+    });
+  }
+
+  /**
+   * Spawns `cmd` with its output logged to `<journal>/<day>/health/<ref>_<name>.log`.
+   * Resolves once the process runs; rejects with `ValidationError` or
+   * `JournalError` before anything is spawned, or with `SpawnError`.
+   */
+  static async spawn(cmd: readonly string[], opts: ManagedProcessOptions = {}): Promise<ManagedProcess> {
+    const args = checkCmd(cmd);
+    checkSpawnOptions(opts);
+    const clock = opts.clock ?? realClock;
+    const bus = opts.bus ?? getDefaultBus();
+    const now = () => clock.now();
+    const name = opts.name ?? deriveName(args);
+    const ref = opts.ref ?? nextRef(now());
+    const log = new DailyLog({ journal: resolveJournal(opts.journal), ref, name, day: opts.day, now });
+    bus.emit('log', { ref, name, kind: 'opened', path: log.path });
+
+    const startTime = now();
+    const actor = createActor(processMachine, {
+      input: {
+        ref,
+        name,
+        cmd: args,
+        env: opts.env,
+        cwd: opts.cwd,
+        bus,
+        log,
+        now,
+        startTime,
+        lineLimit: opts.lineLimit ?? DEFAULT_LINE_LIMIT,
+        terminateTimeout: opts.terminateTimeout ?? DEFAULT_TERMINATE_TIMEOUT,
+        drainTimeout: opts.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+      },
+      clock,
+      inspect: opts.inspect,
+    });
+    const managed = new ManagedProcess({ ref, name, cmd: args, startTime, actor, clock, log });
+    guard(managed);
+    void managed.done.then(() => release(managed));
+    actor.start();
+    await managed.settled((state) => state !== 'spawning');
+    const { spawnError } = actor.getSnapshot().context;
+    if (spawnError) throw spawnError;
+    return managed;
+  }
+
+  get pid(): number | null {
+    return this.actor.getSnapshot().context.pid;
+  }
+
+  /** The process's current log file; it changes when the log rolls at midnight. */
+  get logPath(): string {
+    return this.log.path;
+  }
+
+  /** The exit code once the process has ended (minus the signal number when a signal ended it), else null. */
+  get returncode(): number | null {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.status === 'done' ? snapshot.context.exitCode : null;
+  }
+
+  get state(): ProcessState {
+    return this.actor.getSnapshot().value as ProcessState;
+  }
+
+  /** The first error writing the log (disk full, journal removed), or null. The lines still reached the bus. */
+  get journalError(): JournalError | null {
+    return this.actor.getSnapshot().context.journalError;
+  }
+
+  poll(): number | null {
+    return this.returncode;
+  }
+
+  isRunning(): boolean {
+    return !FINAL_STATES.has(this.state);
+  }
+
+  /**
+   * Waits for the process to end (every line logged) and returns its exit code.
+   * With `timeout` (ms), rejects with `TimeoutError` and leaves the process running.
+   */
+  wait(options: { timeout?: number } = {}): Promise<number> {
+    const timeout = checkTimeout('timeout', options.timeout);
+    const ended = this.done.then((code) => code ?? this.failedCode());
+    if (timeout === undefined || !this.isRunning()) return ended;
+    return new Promise<number>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(new TimeoutError(this.ref, this.name, timeout)), timeout);
+      void ended.then((code) => {
+        this.clock.clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+
+  /**
+   * SIGTERM to the process group, SIGKILL after `timeout` ms, then waits for
+   * the end (every line logged) and returns the exit code.
+   */
+  async terminate(options: { timeout?: number } = {}): Promise<number> {
+    const timeout = checkTimeout('timeout', options.timeout);
+    this.actor.send(timeout === undefined ? { type: 'TERMINATE' } : { type: 'TERMINATE', timeout });
+    return this.wait();
+  }
+
+  /**
+   * Releases the process: terminates it if it still runs, then resolves once
+   * its exit has been announced. Safe to call more than once.
+   */
+  cleanup(): Promise<void> {
+    this.cleaned ??= (this.isRunning() ? this.terminate() : this.done).then(() => undefined);
+    return this.cleaned;
+  }
+
+  /** Resolves when the machine reaches a state that satisfies `accept`, or ends. */
+  private settled(accept: (state: ProcessState) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const snapshot = this.actor.getSnapshot();
+        if (snapshot.status !== 'active' || accept(snapshot.value as ProcessState)) {
+          subscription?.unsubscribe();
+          resolve();
+          return true;
+        }
+        return false;
+      };
+      let subscription: { unsubscribe(): void } | undefined;
+      if (check()) return;
+      subscription = this.actor.subscribe({ next: check, complete: check, error: check });
+    });
+  }
+
+  private failedCode(): number {
+    const { spawnError } = this.actor.getSnapshot().context;
+    if (spawnError) throw spawnError;
+    return -1;
+  }
+}
+
