@@ -1,0 +1,412 @@
+/**
+ * A client of the Callosum server that never blocks its caller.
+ *
+ * Messages wait in two bounded queues while the socket connects, reconnects
+ * or pushes back: a *kept* queue (the default; never shed, emit refuses when
+ * full) and a *sheddable* queue (high-volume traffic such as log lines; when
+ * full it loses its oldest entry and says so through `onShed`). Both are sent
+ * in one global emit order, batched into few socket writes.
+ */
+import net from 'node:net';
+import { Deque } from './deque.js';
+import { LineSplitter } from './line-splitter.js';
+import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
+
+export type CallosumFields = Record<string, unknown>;
+
+export type EmitOptions = {
+  /** May be dropped, oldest first, when the sheddable queue is full. @default false */
+  sheddable?: boolean;
+  /** Called once if this message is shed: dropped from the queue or lost with a failed write. */
+  onShed?: () => void;
+};
+
+export type CallosumConnectionOptions = {
+  /** @default `<journal>/health/callosum.sock` */
+  socketPath?: string;
+  /** Journal root for the default socket path. @default `JOURNAL_PATH`, else `./journal` */
+  journal?: string;
+  /** Fields merged into every message (under its own fields); `null`/`undefined` values are left out. */
+  defaults?: CallosumFields;
+  /** Kept messages waiting at most; `emit` returns false beyond. @default 10000 */
+  maxKept?: number;
+  /** Sheddable messages waiting at most; the oldest is shed beyond. @default 50000 */
+  maxSheddable?: number;
+  /** Bytes of sheddable messages waiting at most. @default 32 MiB */
+  maxSheddableBytes?: number;
+  /** Longest incoming line handed to `onMessage`. @default 1 MiB */
+  maxLineBytes?: number;
+  /**
+   * How long unsent kept messages may keep the host process alive while a
+   * server is there to take them. Never longer, and never while no server
+   * answers. @default 1000
+   */
+  lingerMs?: number;
+  /** First reconnect delay, doubled per failure up to `maxBackoffMs`. @default 50 */
+  initialBackoffMs?: number;
+  /** @default 2000 */
+  maxBackoffMs?: number;
+  /** Told about a throwing `onMessage`. @default ignore */
+  onError?: (error: unknown) => void;
+};
+
+export type CallosumConnectionStats = {
+  connected: boolean;
+  /** Messages waiting in the kept and sheddable queues. */
+  queuedKept: number;
+  queuedSheddable: number;
+  /** Messages flushed to the socket. */
+  sent: number;
+  /** Sheddable messages that never went out. */
+  shed: number;
+  /** Emits refused (kept queue full, unserialisable fields, stopped). */
+  refused: number;
+  /** Successful connects, the first included. */
+  connects: number;
+};
+
+type Entry = {
+  seq: number;
+  kept: boolean;
+  /** Encoded line, or the message to encode when it is written (lazy fields). */
+  line: string | undefined;
+  build: (() => CallosumMessage) | undefined;
+  onShed: (() => void) | undefined;
+};
+
+type Write = { entries: Entry[]; done: boolean };
+
+/** Bytes per socket write: many messages, one syscall. */
+const BATCH_BYTES = 256 * 1024;
+
+export class CallosumConnection {
+  readonly socketPath: string;
+  private readonly defaults: CallosumFields;
+  private readonly maxKept: number;
+  private readonly maxSheddable: number;
+  private readonly maxSheddableBytes: number;
+  private readonly maxLineBytes: number;
+  private readonly lingerMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly onError: (error: unknown) => void;
+
+  private readonly kept = new Deque<Entry>();
+  private readonly sheddable = new Deque<Entry>();
+  private sheddableBytes = 0;
+  private readonly writes = new Set<Write>();
+  private seq = 0;
+
+  private state: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle';
+  private socket: net.Socket | undefined;
+  private connected = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private holding = false;
+  private pumpScheduled = false;
+  private onMessage: ((message: CallosumMessage) => void) | undefined;
+  private splitter: LineSplitter | undefined;
+  private drainWaiters: (() => void)[] = [];
+  private counts = { sent: 0, shed: 0, refused: 0, connects: 0 };
+
+  /** @throws CallosumError `SOCKET_PATH_TOO_LONG` */
+  constructor(options: CallosumConnectionOptions = {}) {
+    this.socketPath = resolveSocketPath(options);
+    this.defaults = Object.fromEntries(Object.entries(options.defaults ?? {}).filter(([, value]) => value !== null && value !== undefined));
+    this.maxKept = options.maxKept ?? 10_000;
+    this.maxSheddable = options.maxSheddable ?? 50_000;
+    this.maxSheddableBytes = options.maxSheddableBytes ?? 32 * 1024 * 1024;
+    this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
+    this.lingerMs = options.lingerMs ?? 1000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 50;
+    this.maxBackoffMs = options.maxBackoffMs ?? 2000;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  stats(): CallosumConnectionStats {
+    return { connected: this.connected, queuedKept: this.kept.length, queuedSheddable: this.sheddable.length, ...this.counts };
+  }
+
+  /**
+   * Starts connecting (and reconnecting, with backoff, whenever the server goes
+   * away). `onMessage` receives every message the server broadcasts, this
+   * connection's own included. Calling it again does nothing.
+   */
+  start(onMessage?: (message: CallosumMessage) => void): void {
+    if (this.state !== 'idle') return;
+    this.state = 'started';
+    this.onMessage = onMessage;
+    if (onMessage) this.splitter = new LineSplitter((line) => this.receive(line), this.maxLineBytes);
+    this.connect();
+  }
+
+  /**
+   * Queues `{ ...defaults, tract, event, ...fields }` for sending. Never throws,
+   * never waits. `fields` may be a function, called when the message is
+   * written, for values that must be current at that moment. Returns false
+   * when the message was refused (kept queue full, fields JSON cannot hold,
+   * connection stopped).
+   */
+  emit(tract: string, event: string, fields: CallosumFields | (() => CallosumFields) = {}, options: EmitOptions = {}): boolean {
+    try {
+      if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
+      const kept = !options.sheddable;
+      if (kept && this.kept.length >= this.maxKept) return this.refuse();
+      const entry: Entry = { seq: ++this.seq, kept, line: undefined, build: undefined, onShed: options.onShed };
+      if (typeof fields === 'function') entry.build = () => this.compose(tract, event, fields());
+      else entry.line = encodeMessage(this.compose(tract, event, fields));
+      if (kept) {
+        this.kept.push(entry);
+        this.hold();
+      } else {
+        this.sheddable.push(entry);
+        this.sheddableBytes += entry.line?.length ?? 0;
+        while (this.sheddable.length > this.maxSheddable || this.sheddableBytes > this.maxSheddableBytes) this.shedOldest();
+      }
+      this.schedulePump();
+      return true;
+    } catch {
+      return this.refuse();
+    }
+  }
+
+  /**
+   * Sends what it can within `timeoutMs` (connecting once more if needed),
+   * then closes the socket. Whatever is still queued after that is shed.
+   */
+  async stop({ timeoutMs = 1000 }: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasStarted = this.state === 'started';
+    this.state = 'stopping';
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (wasStarted && this.pending() > 0) {
+      if (!this.socket) this.connect();
+      // Referenced (bounded by the timer) so an awaited stop() settles before the process may exit.
+      this.socket?.ref();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.settle();
+      });
+    }
+    this.state = 'stopped';
+    const socket = this.socket;
+    if (socket) {
+      socket.end();
+      setTimeout(() => socket.destroy(), 100).unref();
+    }
+    for (const entry of this.drainAll()) if (!entry.kept) this.countShed(entry);
+    this.release();
+  }
+
+  private compose(tract: string, event: string, fields: CallosumFields): CallosumMessage {
+    return { ...this.defaults, tract, event, ...fields };
+  }
+
+  private refuse(): false {
+    this.counts.refused++;
+    return false;
+  }
+
+  private pending(): number {
+    let inFlight = 0;
+    for (const write of this.writes) inFlight += write.entries.length;
+    return this.kept.length + this.sheddable.length + inFlight;
+  }
+
+  private shedOldest(): void {
+    const entry = this.sheddable.shift();
+    if (!entry) return;
+    this.sheddableBytes -= entry.line?.length ?? 0;
+    this.countShed(entry);
+  }
+
+  private countShed(entry: Entry): void {
+    this.counts.shed++;
+    try {
+      entry.onShed?.();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /** Takes the next entry in emit order from whichever queue holds it. */
+  private next(): Entry | undefined {
+    const kept = this.kept.peek();
+    const sheddable = this.sheddable.peek();
+    if (kept && (!sheddable || kept.seq < sheddable.seq)) return this.kept.shift();
+    if (!sheddable) return undefined;
+    this.sheddableBytes -= sheddable.line?.length ?? 0;
+    return this.sheddable.shift();
+  }
+
+  private drainAll(): Entry[] {
+    const entries: Entry[] = [];
+    for (let entry = this.next(); entry; entry = this.next()) entries.push(entry);
+    return entries;
+  }
+
+  /** Coalesces the emits of one tick into one write. */
+  private schedulePump(): void {
+    if (this.pumpScheduled || !this.connected) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Writes queued messages while the socket accepts them. */
+  private pump(): void {
+    const socket = this.socket;
+    if (!socket || !this.connected) return;
+    while (!socket.writableNeedDrain && socket.writable) {
+      const entries: Entry[] = [];
+      const parts: string[] = [];
+      let bytes = 0;
+      while (bytes < BATCH_BYTES) {
+        const entry = this.next();
+        if (!entry) break;
+        let line = entry.line;
+        if (line === undefined) {
+          try {
+            line = encodeMessage(entry.build!());
+          } catch (error) {
+            this.onError(error);
+            continue;
+          }
+        }
+        entries.push(entry);
+        parts.push(line);
+        bytes += line.length;
+      }
+      if (entries.length === 0) break;
+      const write: Write = { entries, done: false };
+      this.writes.add(write);
+      socket.write(parts.join(''), (error) => {
+        if (error) return; // 'close' handles the entries of failed writes
+        write.done = true;
+        this.writes.delete(write);
+        this.counts.sent += entries.length;
+        this.settle();
+      });
+    }
+    this.settle();
+  }
+
+  /** Releases the host and wakes `stop()` once nothing kept is waiting. */
+  private settle(): void {
+    let keptInFlight = false;
+    for (const write of this.writes) if (write.entries.some((entry) => entry.kept)) keptInFlight = true;
+    if (this.kept.length === 0 && !keptInFlight) this.release();
+    if (this.pending() === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private connect(): void {
+    if (this.socket || this.state === 'stopped' || this.state === 'idle') return;
+    const socket = net.createConnection(this.socketPath);
+    this.socket = socket;
+    socket.unref();
+    this.hold();
+    socket.on('connect', () => {
+      this.connected = true;
+      this.failures = 0;
+      this.counts.connects++;
+      this.hold();
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
+    if (this.splitter) {
+      const splitter = this.splitter;
+      socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+    } else {
+      // Nobody listens: read and discard, so the server never counts us as slow.
+      socket.resume();
+    }
+    socket.on('error', () => {});
+    socket.on('close', () => this.lost(socket));
+  }
+
+  private lost(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.connected = false;
+    this.splitter?.reset();
+    // What was handed to a dead socket may not have arrived: kept messages go
+    // out again in order, sheddable ones count as shed.
+    const requeue: Entry[] = [];
+    for (const write of this.writes) {
+      if (write.done) continue;
+      for (const entry of write.entries) {
+        if (entry.kept) requeue.push(entry);
+        else this.countShed(entry);
+      }
+    }
+    this.writes.clear();
+    if (requeue.length > 0) this.kept.unshiftAll(requeue.sort((a, b) => a.seq - b.seq));
+    if (this.state === 'stopping') {
+      // No second chance while stopping: let stop() finish now.
+      for (const wake of this.drainWaiters.splice(0)) wake();
+      return;
+    }
+    this.release();
+    if (this.state === 'started') this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const ceiling = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** this.failures);
+    this.failures++;
+    // Jitter keeps many clients of one restarted server from reconnecting in lockstep.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private receive(line: Buffer): void {
+    const message = parseMessage(line);
+    if (message === undefined || !this.onMessage) return;
+    try {
+      this.onMessage(message);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /**
+   * Keeps the host alive, for at most `lingerMs`, while kept messages wait and
+   * a socket is there to take them; a missing server never holds the host.
+   */
+  private hold(): void {
+    const socket = this.socket;
+    if (!socket || this.kept.length === 0 || this.lingerMs <= 0) return;
+    if (!this.holding) {
+      this.holding = true;
+      this.lingerTimer = setTimeout(() => this.release(), this.lingerMs);
+      this.lingerTimer.unref();
+    }
+    socket.ref();
+  }
+
+  private release(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.holding = false;
+    this.socket?.unref();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A bounded, batching write queue for one server-side client.
+ *
+ * The server never waits for a client: it appends here and moves on. When the
+ * client reads slower than others write, the queue keeps at most `maxBytes`
+ * and loses its oldest messages first, so a stalled reader costs bounded
+ * memory and holds nobody back.
+ */
+import type { Socket } from 'node:net';
+
+/** Bytes handed to the socket per write: many messages, one syscall. */
+const BATCH_BYTES = 256 * 1024;
+
+export class Outbox {
+  private queue: string[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private scheduled = false;
+  /** Messages this client lost because it did not keep up. */
+  dropped = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly maxBytes: number,
+  ) {
+    socket.on('drain', () => this.flush());
+  }
+
+  /** Queues one encoded line (ASCII, so its length is its byte count). */
+  push(line: string): void {
+    this.queue.push(line);
+    this.queuedBytes += line.length;
+    while (this.queuedBytes > this.maxBytes && this.head < this.queue.length) {
+      this.queuedBytes -= this.queue[this.head]!.length;
+      this.queue[this.head++] = '';
+      this.dropped++;
+    }
+    this.compact();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // Deferred so every message parsed from one read goes out in one write.
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    while (this.head < this.queue.length && socket.writable && !socket.writableNeedDrain) {
+      const parts: string[] = [];
+      let bytes = 0;
+      while (this.head < this.queue.length && bytes < BATCH_BYTES) {
+        const line = this.queue[this.head]!;
+        this.queue[this.head++] = '';
+        parts.push(line);
+        bytes += line.length;
+      }
+      this.queuedBytes -= bytes;
+      socket.write(parts.join(''));
+    }
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The Callosum wire format: one JSON object per line, UTF-8, `\n`-terminated,
+ * each with `tract` and `event` and, once it passed a server, `ts` (epoch ms).
+ */
+import path from 'node:path';
+import { journalHealthDir, resolveJournal } from '../journal/paths.js';
+import { CallosumError } from './errors.js';
+
+/** One Callosum message. `ts` is added by the server when missing. */
+export type CallosumMessage = {
+  tract: string;
+  event: string;
+  ts?: number;
+  [field: string]: unknown;
+};
+
+/**
+ * Longest socket path Linux accepts: `sun_path` is 108 bytes including the
+ * terminating NUL.
+ */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+// Python's json.dumps escapes everything outside printable ASCII; solstone's
+// readers decode each 4096-byte recv() on its own, so a multi-byte UTF-8
+// character split across two reads would kill their connection. We escape the
+// same way and stay pure ASCII on the wire.
+const HAS_NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Encodes one message as an ASCII NDJSON line, newline included.
+ * Throws a `TypeError` for values JSON cannot hold (BigInt, cycles).
+ */
+export function encodeMessage(message: CallosumMessage): string {
+  const json = JSON.stringify(message);
+  return (HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json) + '\n';
+}
+
+/**
+ * Parses one line (without its terminator) into a message, or returns
+ * `undefined` for anything that is not a JSON object with string `tract` and
+ * `event`: blank lines, junk, binary, arrays, numbers. Never throws.
+ */
+export function parseMessage(line: string | Uint8Array): CallosumMessage | undefined {
+  try {
+    const text = typeof line === 'string' ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+    if (text.trim() === '') return undefined;
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const message = value as Record<string, unknown>;
+    if (typeof message.tract !== 'string' || typeof message.event !== 'string') return undefined;
+    return message as CallosumMessage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default socket: `<journal>/health/callosum.sock`, the journal resolved as everywhere in brainstem. */
+export function defaultSocketPath(journal?: string): string {
+  return path.join(journalHealthDir(resolveJournal(journal)), 'callosum.sock');
+}
+
+/**
+ * Resolves the socket path to use (the given one, else the default) and checks
+ * that it fits in a Unix socket address.
+ * @throws CallosumError `SOCKET_PATH_TOO_LONG`
+ */
+export function resolveSocketPath(options: { socketPath?: string; journal?: string } = {}): string {
+  const socketPath = options.socketPath !== undefined ? path.resolve(options.socketPath) : defaultSocketPath(options.journal);
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new CallosumError(
+      'SOCKET_PATH_TOO_LONG',
+      socketPath,
+      `Callosum socket path is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows: ${socketPath}. ` +
+        'Use a shorter journal path or pass a shorter socketPath.',
+    );
+  }
+  return socketPath;
+}

@@ -1,0 +1,256 @@
+/**
+ * The Callosum broadcast server: every valid message from any client goes to
+ * every connected client, the sender too, with `ts` added when missing.
+ */
+import fs from 'node:fs';
+import { mkdir, chmod, lstat, unlink, stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { CallosumError } from './errors.js';
+import { LineSplitter } from './line-splitter.js';
+import { Outbox } from './outbox.js';
+import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
+
+export type CallosumServerOptions = {
+  /** @default `<journal>/health/callosum.sock` */
+  socketPath?: string;
+  /** Journal root for the default socket path. @default `JOURNAL_PATH`, else `./journal` */
+  journal?: string;
+  /**
+   * Whether the listening server keeps the Node process alive. Off by default:
+   * an embedded server lives as long as its host has other work, so a script
+   * or test that forgets `stop()` still exits. `brainstem callosum serve` turns
+   * it on. @default false
+   */
+  keepAlive?: boolean;
+  /** Longest accepted line; longer ones are discarded up to the next newline. @default 1 MiB */
+  maxLineBytes?: number;
+  /** Per-client queue; a client that falls further behind loses its oldest messages. @default 8 MiB */
+  clientBufferBytes?: number;
+};
+
+export type CallosumServerStats = {
+  clients: number;
+  /** Valid messages broadcast. */
+  broadcast: number;
+  /** Lines that were not a JSON object with `tract` and `event`. */
+  ignored: number;
+  /** Lines discarded for exceeding `maxLineBytes`. */
+  oversized: number;
+  /** Messages lost by clients that did not keep up (summed over all clients, current and past). */
+  dropped: number;
+};
+
+type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter };
+
+/** How long to wait for an existing socket to answer before calling it live. */
+const PROBE_TIMEOUT_MS = 1000;
+
+export class CallosumServer {
+  readonly socketPath: string;
+  private readonly keepAlive: boolean;
+  private readonly maxLineBytes: number;
+  private readonly clientBufferBytes: number;
+  private server: net.Server | undefined;
+  private readonly clients = new Set<Client>();
+  private socketIno: number | undefined;
+  private counts = { broadcast: 0, ignored: 0, oversized: 0, dropped: 0 };
+  private readonly removeOnExit = () => this.removeSocketSync();
+
+  /** @throws CallosumError `SOCKET_PATH_TOO_LONG` */
+  constructor(options: CallosumServerOptions = {}) {
+    this.socketPath = resolveSocketPath(options);
+    this.keepAlive = options.keepAlive ?? false;
+    this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
+    this.clientBufferBytes = options.clientBufferBytes ?? 8 * 1024 * 1024;
+  }
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
+  stats(): CallosumServerStats {
+    let dropped = this.counts.dropped;
+    let oversized = this.counts.oversized;
+    for (const client of this.clients) {
+      dropped += client.outbox.dropped;
+      oversized += client.splitter.oversized;
+    }
+    return { clients: this.clients.size, broadcast: this.counts.broadcast, ignored: this.counts.ignored, oversized, dropped };
+  }
+
+  /**
+   * Creates the socket directory (0700) and listens on the socket (0600).
+   * A stale socket file left by a dead server is replaced.
+   * @throws CallosumError `SERVER_RUNNING` while another server answers on the path,
+   *   `NOT_A_SOCKET` when a non-socket file is in the way, `LISTEN_FAILED` otherwise.
+   */
+  async start(): Promise<void> {
+    if (this.server) return;
+    const socketPath = this.socketPath;
+    try {
+      await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      throw new CallosumError('LISTEN_FAILED', socketPath, `Cannot create the Callosum socket directory ${path.dirname(socketPath)}: ${(cause as Error).message}`, { cause });
+    }
+    const server = net.createServer((socket) => this.accept(socket));
+    // Two tries: a stale socket is removed after the first EADDRINUSE.
+    for (let attempt = 0; ; attempt++) {
+      await claimSocketPath(socketPath);
+      try {
+        await listen(server, socketPath);
+        break;
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' && attempt === 0) continue;
+        throw new CallosumError('LISTEN_FAILED', socketPath, `Cannot listen on the Callosum socket ${socketPath}: ${(cause as Error).message}`, { cause });
+      }
+    }
+    this.server = server;
+    await chmod(socketPath, 0o600);
+    this.socketIno = (await stat(socketPath)).ino;
+    if (!this.keepAlive) server.unref();
+    process.on('exit', this.removeOnExit);
+  }
+
+  /** Publishes a message from inside this process, as if a client had sent it. */
+  broadcast(message: CallosumMessage): boolean {
+    if (!this.server || typeof message.tract !== 'string' || typeof message.event !== 'string') return false;
+    let line: string;
+    try {
+      line = encodeMessage('ts' in message ? message : { ...message, ts: Date.now() });
+    } catch {
+      return false;
+    }
+    this.counts.broadcast++;
+    for (const client of this.clients) client.outbox.push(line);
+    return true;
+  }
+
+  /** Stops listening, closes every client and removes the socket file (if it is still ours). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    process.off('exit', this.removeOnExit);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Referenced while stopping so an awaited stop() settles before the process may exit.
+    server.ref();
+    for (const client of this.clients) {
+      client.socket.ref();
+      client.socket.end();
+    }
+    // A peer that never reads would hold end() forever.
+    const force = setTimeout(() => {
+      for (const client of this.clients) client.socket.destroy();
+    }, 200);
+    await closed;
+    clearTimeout(force);
+    await this.removeSocket();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.server) {
+      socket.destroy();
+      return;
+    }
+    if (!this.keepAlive) socket.unref();
+    const client: Client = {
+      socket,
+      outbox: new Outbox(socket, this.clientBufferBytes),
+      splitter: new LineSplitter((line) => this.receive(line), this.maxLineBytes),
+    };
+    this.clients.add(client);
+    socket.on('data', (chunk: Buffer) => client.splitter.push(chunk));
+    // A vanished peer shows up as ECONNRESET/EPIPE; 'close' follows and cleans up.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.clients.delete(client);
+      this.counts.dropped += client.outbox.dropped;
+      this.counts.oversized += client.splitter.oversized;
+    });
+  }
+
+  private receive(line: Buffer): void {
+    const message = parseMessage(line);
+    if (message === undefined) {
+      this.counts.ignored++;
+      return;
+    }
+    this.broadcast(message);
+  }
+
+  private async removeSocket(): Promise<void> {
+    try {
+      // Another server may have replaced a socket we thought stale-proof; leave theirs alone.
+      if ((await stat(this.socketPath)).ino === this.socketIno) await unlink(this.socketPath);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private removeSocketSync(): void {
+    try {
+      if (fs.statSync(this.socketPath).ino === this.socketIno) fs.unlinkSync(this.socketPath);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function listen(server: net.Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(socketPath, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Makes the path free to listen on: removes a dead server's socket, refuses a live one's. */
+async function claimSocketPath(socketPath: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(socketPath);
+  } catch {
+    return;
+  }
+  if (!info.isSocket()) {
+    throw new CallosumError('NOT_A_SOCKET', socketPath, `${socketPath} exists and is not a socket; move it away so the Callosum server can listen there.`);
+  }
+  const state = await probe(socketPath);
+  if (typeof state !== 'string') {
+    throw new CallosumError('LISTEN_FAILED', socketPath, `Cannot tell whether a Callosum server owns ${socketPath}: ${state.message}`, { cause: state });
+  }
+  if (state === 'live') {
+    throw new CallosumError('SERVER_RUNNING', socketPath, `Another Callosum server is already listening on ${socketPath}; stop it first or use another socket path.`);
+  }
+  if (state === 'stale') {
+    try {
+      await unlink(socketPath);
+    } catch {
+      // Someone else removed it first.
+    }
+  }
+}
+
+type ProbeResult = 'live' | 'stale' | 'gone' | Error;
+
+function probe(socketPath: string): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    const done = (state: ProbeResult) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(state);
+    };
+    // An unresponsive listener (full backlog) is still alive: refuse rather than steal its path.
+    const timer = setTimeout(() => done('live'), PROBE_TIMEOUT_MS);
+    socket.once('connect', () => done('live'));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.code === 'ECONNREFUSED' ? 'stale' : error.code === 'ENOENT' ? 'gone' : error),
+    );
+  });
+}
