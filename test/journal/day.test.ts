@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ValidationError } from '../../src/index.js';
+import { checkDay, dayOf, nextMidnight } from '../../src/journal/day.js';
+import { localTimestamp } from '../../src/journal/line-format.js';
+
+const previousTZ = process.env.TZ;
+test.before(() => {
+  process.env.TZ = 'America/New_York';
+});
+test.after(() => {
+  if (previousTZ === undefined) delete process.env.TZ;
+  else process.env.TZ = previousTZ;
+});
+
+const HOUR = 3_600_000;
+
+test('day and timestamps are local time', () => {
+  const t = Date.parse('2026-11-26T03:30:15Z'); // 22:30:15 the day before in New York
+  assert.is(dayOf(t), '20261125');
+  assert.is(localTimestamp(t), '2026-11-25T22:30:15');
+});
+
+test('next midnight on an ordinary day is 24 hours after the last', () => {
+  const noon = Date.parse('2026-06-10T12:00:00-04:00');
+  assert.is(nextMidnight(noon), Date.parse('2026-06-11T00:00:00-04:00'));
+});
+
+test('the 23-hour day (2026-03-08, DST starts) and the 25-hour day (2026-11-01, DST ends)', () => {
+  const springStart = Date.parse('2026-03-08T00:00:00-05:00');
+  assert.is(nextMidnight(springStart) - springStart, 23 * HOUR);
+  const fallStart = Date.parse('2026-11-01T00:00:00-04:00');
+  assert.is(nextMidnight(fallStart) - fallStart, 25 * HOUR);
+  assert.is(dayOf(nextMidnight(fallStart)), '20261102');
+});
+
+test('day must be a real YYYYMMDD date', () => {
+  assert.is(checkDay('20240229'), '20240229');
+  for (const bad of ['20260230', '20261301', '2026-11-26', '2026112', 20261126, '']) {
+    assert.throws(() => checkDay(bad), (error: unknown) => error instanceof ValidationError && /YYYYMMDD/.test((error as Error).message));
+  }
+});
+
+test.run();
