@@ -1,0 +1,9 @@
+/**
+ * Every `brainstem` command, in the order `brainstem --help` lists them.
+ * To add one: write `commands/<name>.ts` exporting a `Command` (see
+ * ../command.ts), then import it here and add it to the list.
+ */
+import type { Command } from '../command.js';
+import { chart } from './chart.js';
+
+export const commands: readonly Command[] = [chart];
