@@ -17,18 +17,18 @@ while IFS= read -r line; do
   esac
 done
 [ "$groups" = " " ] && exit 0
-for g in $groups; do kill -TERM -- "-$g" 2>/dev/null; done
+for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; done
 ticks=$(( $1 / 100 ))
 i=0
 while [ $i -lt $ticks ]; do
   alive=""
-  for g in $groups; do kill -0 -- "-$g" 2>/dev/null && alive="$alive $g"; done
+  for g in $groups; do kill -s 0 -- "-$g" 2>/dev/null && alive="$alive $g"; done
   [ -z "$alive" ] && exit 0
   groups="$alive "
   sleep 0.1
   i=$((i + 1))
 done
-for g in $groups; do kill -KILL -- "-$g" 2>/dev/null; done
+for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
 `;
 
 /** How long the watchdog lets orphaned groups handle SIGTERM before SIGKILL. @default 3000 */
