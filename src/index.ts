@@ -21,3 +21,17 @@ export { createTestClock, realClock, type Clock, type TestClock } from './clock.
 export { BrainstemError, JournalError, SpawnError, TimeoutError, ValidationError } from './errors.js';
 export { resolveJournal } from './journal/paths.js';
 export { DEFAULT_LINE_LIMIT } from './lines/line-splitter.js';
+export {
+  CallosumServer,
+  CallosumConnection,
+  CallosumError,
+  callosumBridge,
+  bridgeBusToCallosum,
+  type CallosumServerOptions,
+  type CallosumConnectionOptions,
+  type CallosumMessage,
+  type CallosumFields,
+  type CallosumBridgeInput,
+} from './callosum/index.js';
+export { closeCallosumLinks } from './process/callosum-link.js';
+export { startInspector, InspectorError, callosumFedBus, scanHealthLogs, type Inspector, type InspectorOptions, type EarlierProcess } from './inspect/index.js';

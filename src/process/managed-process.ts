@@ -8,6 +8,7 @@ import { deriveName, nextRef } from '../journal/names.js';
 import { resolveJournal } from '../journal/paths.js';
 import { DEFAULT_LINE_LIMIT } from '../lines/line-splitter.js';
 import { processMachine, type ProcessMachine } from '../machines/process.js';
+import { linkCallosum } from './callosum-link.js';
 import { guard, release } from './host-guard.js';
 import { checkCmd, checkSpawnOptions, checkTimeout, DEFAULT_DRAIN_TIMEOUT, DEFAULT_TERMINATE_TIMEOUT, type SpawnOptions } from './options.js';
 
@@ -60,7 +61,9 @@ export class ManagedProcess {
     const now = () => clock.now();
     const name = opts.name ?? deriveName(args);
     const ref = opts.ref ?? nextRef(now());
-    const log = new DailyLog({ journal: resolveJournal(opts.journal), ref, name, day: opts.day, now });
+    const journal = resolveJournal(opts.journal);
+    const log = new DailyLog({ journal, ref, name, day: opts.day, now });
+    linkCallosum(bus, journal, opts.callosum);
     bus.emit('log', { ref, name, kind: 'opened', path: log.path });
 
     const startTime = now();

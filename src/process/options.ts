@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/create-bus.js';
+import type { CallosumConnection } from '../callosum/connection.js';
 import type { Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { checkDay } from '../journal/day.js';
@@ -18,6 +19,11 @@ export interface SpawnOptions {
   journal?: string;
   /** The bus to publish on. @default the runtime's default bus */
   bus?: Bus;
+  /**
+   * Where the bus is forwarded (the `logs` tract): a connection to share, or
+   * `false` for none. @default one connection to `<journal>/health/callosum.sock`, shared by the runtime
+   */
+  callosum?: CallosumConnection | false;
   /** Drives every timer and timestamp; pass `createTestClock()` to script a lifecycle. @default the wall clock */
   clock?: Clock;
   /** Longest logged line in bytes; longer output is logged as several lines. @default 65536 */
@@ -55,6 +61,9 @@ export function checkTimeout(field: string, value: unknown): number | undefined 
 
 export function checkSpawnOptions(opts: SpawnOptions): void {
   if (opts === null || typeof opts !== 'object') throw new ValidationError(`options must be an object, got ${describe(opts)}`, 'options');
+  if (opts.callosum !== undefined && opts.callosum !== false && typeof (opts.callosum as { emit?: unknown }).emit !== 'function') {
+    throw new ValidationError('callosum must be a CallosumConnection or false', 'callosum');
+  }
   if (opts.ref !== undefined) checkId('ref', opts.ref);
   if (opts.name !== undefined) checkId('name', opts.name);
   if (opts.day !== undefined) checkDay(opts.day);
