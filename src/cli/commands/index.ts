@@ -5,5 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { chart } from './chart.js';
+import { inspect } from './inspect.js';
+import { run } from './run.js';
 
-export const commands: readonly Command[] = [chart];
+export const commands: readonly Command[] = [run, chart, inspect];
