@@ -1,0 +1,3 @@
+export { startInspector, InspectorError, type Inspector, type InspectorOptions } from './server.js';
+export { scanHealthLogs, type EarlierProcess, type LoggedLine, type ScanOptions } from './journal-scan.js';
+export { callosumFedBus } from './callosum-feed.js';

@@ -1,0 +1,218 @@
+/**
+ * The inspector's HTTP server: one page, its assets, and `/events`, a
+ * Server-Sent Events stream of the bus (its history on connect, then every
+ * event as it happens).
+ *
+ * It listens on 127.0.0.1 only and also checks each peer's address and the
+ * `Host` it asked for. Child output reaches the page only as JSON data, which
+ * the page puts into the DOM as text; the Content-Security-Policy forbids any
+ * script but the page's own files as a second line of defence.
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Bus } from '../bus/create-bus.js';
+import type { BusEventType, HistoryEvent, Stamped } from '../bus/events.js';
+import { BrainstemError, ValidationError } from '../errors.js';
+import { pageAssets } from './assets.js';
+import type { EarlierProcess } from './journal-scan.js';
+import { INSPECTOR_HOST, isLoopbackAddress, isLoopbackHost } from './loopback.js';
+
+export interface InspectorOptions {
+  /** The bus to show: its `history()` on connect, then every event. */
+  bus: Pick<Bus, 'on' | 'history'>;
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /**
+   * Keep the host process alive while the inspector is open. Off, the server
+   * and its connections are unref'd: a script that has run its tasks exits by
+   * itself even with a page open (the page then shows it disconnected).
+   * @default false
+   */
+  keepAlive?: boolean;
+  /** Processes known only from their logs, e.g. those that ran before the inspector started. @default [] */
+  earlier?: readonly EarlierProcess[];
+  /** Bytes a page may fall behind before it is dropped (it reconnects and gets the history again). @default 8 MiB */
+  maxBufferedBytes?: number;
+}
+
+export interface Inspector {
+  /** `http://127.0.0.1:<port>/` */
+  readonly url: string;
+  readonly port: number;
+  /** Pages currently connected to the event stream. */
+  readonly clients: number;
+  /** Ends every stream, stops listening and unsubscribes from the bus. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The inspector could not start, e.g. its port is taken. */
+export class InspectorError extends BrainstemError {
+  constructor(
+    message: string,
+    readonly port: number,
+    /** The operating system's code, e.g. `EADDRINUSE`, when known. */
+    readonly code: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+/**
+ * Serves a live view of every process on `bus` at `http://127.0.0.1:<port>/`.
+ * @throws ValidationError for a bad port, InspectorError when it cannot listen
+ */
+export async function startInspector(options: InspectorOptions): Promise<Inspector> {
+  const { bus, keepAlive = false, earlier = [], maxBufferedBytes = 8 * 1024 * 1024 } = options;
+  const requested = options.port ?? 0;
+  if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
+    throw new ValidationError(`port must be an integer from 0 to 65535, got ${String(requested)}`, 'port');
+  }
+  if (!bus || typeof bus.on !== 'function' || typeof bus.history !== 'function') {
+    throw new ValidationError('bus must be a brainstem bus (createBus())', 'bus');
+  }
+
+  const assets = pageAssets();
+  const streams = new Set<http.ServerResponse>();
+  const sockets = new Set<Socket>();
+  let pending: HistoryEvent[] = [];
+  let flushScheduled = false;
+  let port = requested;
+
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    // One serialisation per batch, shared by every page.
+    const chunk = `event: batch\ndata: ${JSON.stringify(pending)}\n\n`;
+    pending = [];
+    for (const res of streams) send(res, chunk);
+  };
+
+  const send = (res: http.ServerResponse, chunk: string) => {
+    // A page that stopped reading is let go rather than buffered without bound.
+    if (res.writableLength > maxBufferedBytes) {
+      drop(res);
+      return;
+    }
+    res.write(chunk);
+  };
+
+  const drop = (res: http.ServerResponse) => {
+    streams.delete(res);
+    res.destroy();
+  };
+
+  const onEvent = <K extends BusEventType>(type: K, event: Stamped<K>) => {
+    if (streams.size === 0) return;
+    pending.push({ type, ...event } as HistoryEvent);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  const openStream = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    streams.add(res);
+    const forget = () => streams.delete(res);
+    req.on('close', forget);
+    res.on('close', forget);
+    // A write to a page that went away mid-stream fails here, not in the process.
+    res.on('error', forget);
+    // History and subscription are taken in the same tick, so no event falls between; the page drops repeats by seq.
+    const hello = { history: bus.history(), earlier };
+    send(res, `retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`);
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      req.socket.destroy();
+      return;
+    }
+    if (!isLoopbackHost(req.headers.host, port)) {
+      reply(res, 403, 'Forbidden: the inspector answers only to 127.0.0.1 and localhost.\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname === '/events') {
+      openStream(req, res);
+      return;
+    }
+    const asset = assets.get(pathname);
+    if (!asset) {
+      reply(res, 404, 'Not found\n');
+      return;
+    }
+    const body = await asset.body();
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type, 'Content-Length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, `Inspector error: ${error instanceof Error ? error.message : String(error)}\n`);
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    // Belt and braces: the bind already keeps other hosts out.
+    if (!isLoopbackAddress(socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (!keepAlive) socket.unref();
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => {
+      reject(new InspectorError(`Cannot start the inspector on ${INSPECTOR_HOST}:${requested}: ${error.message}`, requested, error.code, { cause: error }));
+    };
+    server.once('error', fail);
+    server.listen(requested, INSPECTOR_HOST, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+  if (!keepAlive) server.unref();
+  port = (server.address() as { port: number }).port;
+  const offBus = bus.on('*', onEvent);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${INSPECTOR_HOST}:${port}/`,
+    port,
+    get clients() {
+      return streams.size;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        offBus();
+        pending = [];
+        for (const res of streams) res.end();
+        streams.clear();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+function reply(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
