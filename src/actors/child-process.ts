@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -38,23 +39,31 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
   let pid: number | undefined;
   let exited = false;
 
-  const subprocess = execa(input.cmd[0]!, input.cmd.slice(1), {
-    env: input.env,
-    cwd: input.cwd,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-    windowsHide: true,
-  });
+  let failed = false;
+  const fail = (error: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    sendBack({ type: 'SPAWN_FAILED', error: new SpawnError(input.name, input.cmd, error.code, spawnReason(input, error), { cause: error }) });
+  };
+  let subprocess: ReturnType<typeof execa>;
+  try {
+    subprocess = spawnChild(input);
+  } catch (error) {
+    fail(error as NodeJS.ErrnoException);
+    return () => {};
+  }
   // execa resumes unread pipes on the next turn; keep them paused until the pipe readers attach.
   subprocess.stdout!.pause();
   subprocess.stderr!.pause();
-  // Failures surface as events below; the promise itself must not reject unhandled.
-  subprocess.catch(() => {});
+  // Options execa refuses before spawning (a cwd that is a file) never emit 'error': the result says it.
+  subprocess.then(
+    (result) => {
+      if (pid !== undefined || !result.failed) return;
+      const cause = result.cause instanceof Error ? (result.cause as NodeJS.ErrnoException) : undefined;
+      fail(Object.assign(new Error(cause?.message ?? result.shortMessage), { code: cause?.code ?? result.code }));
+    },
+    () => {},
+  );
 
   subprocess.once('spawn', () => {
     pid = subprocess.pid!;
@@ -66,7 +75,7 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
     if (pid !== undefined) return;
     subprocess.stdout?.destroy();
     subprocess.stderr?.destroy();
-    sendBack({ type: 'SPAWN_FAILED', error: new SpawnError(input.name, input.cmd, error.code, error.message, { cause: error }) });
+    fail(error);
   });
   subprocess.once('exit', (code, signal) => {
     exited = true;
@@ -84,3 +93,30 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
     unwatchGroup(pid);
   };
 });
+
+function spawnChild(input: ChildProcessInput) {
+  return execa(input.cmd[0]!, input.cmd.slice(1), {
+    env: input.env,
+    cwd: input.cwd,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+    windowsHide: true,
+  });
+}
+
+/** What a person can act on, from the operating system's error. */
+function spawnReason(input: ChildProcessInput, error: NodeJS.ErrnoException): string {
+  const command = input.cmd[0]!;
+  if (error.code === 'ENOENT' && input.cwd !== undefined && !existsSync(input.cwd)) {
+    return `the working directory ${input.cwd} does not exist (${error.message})`;
+  }
+  if (error.code === 'ENOTDIR' && input.cwd !== undefined) return `the working directory ${input.cwd} is not a directory (${error.message})`;
+  if (error.code === 'ENOENT') return `${command}: command not found; check the name and PATH (${error.message})`;
+  if (error.code === 'EACCES') return `${command}: permission denied; is it an executable file? (${error.message})`;
+  return error.message;
+}

@@ -110,6 +110,26 @@ test('a command that does not exist is a SpawnError with a failed transition and
   assert.match(last.error!, /ENOENT/);
 });
 
+test('a SpawnError says what to fix: missing cwd, cwd that is a file, not executable', async () => {
+  const journal = tempJournal();
+  const cases: [string[], object, RegExp][] = [
+    [['ls'], { cwd: '/nonexistent/brainstem' }, /working directory \/nonexistent\/brainstem does not exist/],
+    [['ls'], { cwd: '/etc/passwd' }, /working directory \/etc\/passwd is not a directory/],
+    [['/etc/passwd'], {}, /permission denied/],
+  ];
+  for (const [cmd, opts, message] of cases) {
+    const bus = createBus();
+    try {
+      await ManagedProcess.spawn(cmd, { journal, bus, ...opts });
+      assert.unreachable(`spawned ${cmd.join(' ')}`);
+    } catch (error) {
+      assert.instance(error, SpawnError);
+      assert.match((error as Error).message, message);
+    }
+    assert.is(bus.history().at(-1)!.type === 'transition' && (bus.history().at(-1) as { to: string }).to, 'failed');
+  }
+});
+
 test('wait with a timeout rejects with TimeoutError and leaves the child running', async () => {
   const mp = await ManagedProcess.spawn(['sleep', '30'], { journal: tempJournal() });
   try {
