@@ -18,10 +18,10 @@ test("spawn's inspect option sees the process machine's own events, as Stately's
 
   const mine = (event: InspectionEvent) => event.actorRef === managed.actor;
   assert.ok(seen.some((e) => mine(e) && e.type === '@xstate.actor'), 'the actor announced');
-  const received = seen.filter((e) => mine(e) && e.type === '@xstate.event').map((e) => (e as { event: { type: string } }).event.type);
+  const received = seen.filter((e) => mine(e) && e.type === '@xstate.event').map((e) => (e as unknown as { event: { type: string } }).event.type);
   assert.ok(received.includes('SPAWNED'), `machine events: ${received.join(', ')}`);
   assert.ok(received.includes('EXITED'), `machine events: ${received.join(', ')}`);
-  const states = seen.filter((e) => mine(e) && e.type === '@xstate.snapshot').map((e) => (e as { snapshot: { value: unknown } }).snapshot.value);
+  const states = seen.filter((e) => mine(e) && e.type === '@xstate.snapshot').map((e) => (e as unknown as { snapshot: { value: unknown } }).snapshot.value);
   assert.ok(states.includes('running'));
   assert.is(states.at(-1), 'exited');
   // The child actors (pipe readers, log writer) are inspected too.

@@ -1,0 +1,88 @@
+/**
+ * `brainstem inspect` as a user runs it: a separate process listening on the
+ * journal's Callosum socket, opened in a real headless Chromium while another
+ * process runs children.
+ */
+import { execa } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CallosumConnection, CallosumServer, createBus, ManagedProcess } from '../../src/index.js';
+import { fixture, tempJournal, until } from '../helpers.js';
+import { launchBrowser } from './helpers.js';
+
+const WAIT = { timeout: 15_000 };
+const row = (ref: string, state?: string) => `#processes tr[data-ref="${ref}"]${state ? `[data-state="${state}"]` : ''}`;
+
+test('brainstem inspect shows the journal: earlier processes from their logs, new ones live from Callosum', async () => {
+  const journal = tempJournal();
+  const bus = createBus();
+  // Ran before the inspector: known only from today's health log.
+  const earlier = await ManagedProcess.spawn(['sh', '-c', 'echo from before'], { bus, journal, name: 'earlier', callosum: false });
+  await earlier.wait();
+
+  const server = new CallosumServer({ journal });
+  await server.start();
+  const connection = new CallosumConnection({ journal });
+  connection.start();
+  const cli = execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--journal', journal, '--port', '0'], { reject: false });
+  let stdout = '';
+  cli.stdout!.setEncoding('utf8');
+  cli.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  const browser = await launchBrowser();
+  const children: ManagedProcess[] = [];
+  try {
+    const url = await until(() => /brainstem inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1], 'the inspector URL on stdout', 20_000);
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(url);
+    await page.waitForSelector(row(earlier.ref, 'logged'), WAIT);
+    await page.click(row(earlier.ref));
+    await page.waitForSelector('#log .line:has-text("from before")', WAIT);
+    await page.waitForSelector('#chart-title:has-text("state unknown")', WAIT);
+
+    // Both clients on the socket (ours and the inspector's), so nothing is broadcast before the inspector listens.
+    await until(() => connection.isConnected && server.stats().clients === 2, 'the inspector on Callosum');
+    const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-gate-')), 'go');
+    const live = await ManagedProcess.spawn([fixture('wait-for-file.sh'), gate], { bus, journal, name: 'live', callosum: connection });
+    children.push(live);
+    await page.waitForSelector(row(live.ref, 'running'), WAIT);
+    fs.writeFileSync(gate, '');
+    await live.wait();
+    await page.click(row(live.ref, 'exited'), WAIT);
+    await page.waitForSelector('#chart .node.current[data-state="exited"]', WAIT);
+    await page.waitForSelector('#log .line:has-text("after")', WAIT);
+    const cells = await page.locator(`${row(live.ref)} td`).allInnerTexts();
+    assert.is(cells[0], 'live');
+    assert.is(cells[2], String(live.pid));
+    assert.is(cells[4], '0');
+    assert.is(cells[6], live.logPath);
+
+    const second = await ManagedProcess.spawn(['sleep', '30'], { bus, journal, name: 'second', callosum: connection });
+    children.push(second);
+    await page.waitForSelector(row(second.ref, 'running'), WAIT);
+    await second.terminate();
+    await page.waitForSelector(row(second.ref, 'exited'), WAIT);
+    const events = await page.click(row(second.ref)).then(() =>
+      page.locator('#events li[data-type="transition"]').evaluateAll((items) => items.map((li) => (li as unknown as { dataset: { to?: string } }).dataset.to)),
+    );
+    assert.equal(events, ['spawning', 'running', 'terminating', 'exited'], 'every transition, not only exec and exit');
+  } finally {
+    for (const child of children) await child.terminate({ timeout: 2000 }).catch(() => {});
+    await browser.close();
+    cli.kill('SIGTERM');
+    const result = await cli;
+    await connection.stop();
+    await server.stop();
+    assert.is(result.exitCode, 0, result.stderr);
+  }
+});
+
+test('brainstem inspect refuses a bad port with a usage error', async () => {
+  const result = await execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--port', 'eighty'], { reject: false });
+  assert.is(result.exitCode, 2);
+  assert.match(result.stderr, /--port must be a whole number/);
+});
+
+test.run();
