@@ -5,7 +5,8 @@
  */
 import type { Command } from '../command.js';
 import { chart } from './chart.js';
+import { logs } from './logs.js';
 import { inspect } from './inspect.js';
 import { run } from './run.js';
 
-export const commands: readonly Command[] = [run, chart, inspect];
+export const commands: readonly Command[] = [run, logs, chart, inspect];

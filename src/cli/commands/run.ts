@@ -1,7 +1,6 @@
-import { bridgeBusToCallosum } from '../../actors/callosum-bridge.js';
 import { createBus } from '../../bus/create-bus.js';
-import { CallosumConnection } from '../../callosum/connection.js';
 import { TimeoutError } from '../../errors.js';
+import { closeCallosumLinks } from '../../process/callosum-link.js';
 import { ManagedProcess } from '../../process/managed-process.js';
 import { COMMON_USAGE, parseCommand, parseMs, UsageError, type Command, type Io } from '../command.js';
 import { onStopSignal, shellExitCode } from '../signals.js';
@@ -37,8 +36,6 @@ export const run: Command = {
 
     const bus = createBus();
     bus.on('line', (event) => (event.stream === 'stdout' ? io.stdout : io.stderr).write(`${event.line}\n`));
-    const callosum = connectCallosum(journal);
-    const unbridge = callosum ? bridgeBusToCallosum({ bus, connection: callosum }) : () => {};
 
     let managed: ManagedProcess | undefined;
     let stopRequested = false;
@@ -70,8 +67,8 @@ export const run: Command = {
       return shellExitCode(exitCode);
     } finally {
       offSignals();
-      unbridge();
-      await callosum?.stop();
+      // Spawn forwarded the run to the journal's Callosum socket; deliver its exit before we go.
+      await closeCallosumLinks();
     }
   },
 };
@@ -101,18 +98,6 @@ async function waitOrTerminate(managed: ManagedProcess, timeout: number | undefi
 function describeEnd(exitCode: number, state: string): string {
   if (state === 'killed') return `was killed (SIGKILL after the grace period), exit code ${exitCode}`;
   return exitCode < 0 ? `ended by signal ${-exitCode}, exit code ${exitCode}` : `exited with code ${exitCode}`;
-}
-
-/** A connection that publishes the run on the journal's Callosum when a server listens; it never holds the process. */
-function connectCallosum(journal: string): CallosumConnection | undefined {
-  try {
-    const connection = new CallosumConnection({ journal });
-    connection.start();
-    return connection;
-  } catch {
-    // The socket path does not fit a Unix socket address: run without Callosum.
-    return undefined;
-  }
 }
 
 function killGroup(pid: number): void {

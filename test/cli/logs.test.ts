@@ -1,0 +1,94 @@
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createBus, createTestClock, ManagedProcess, runTask } from '../../src/index.js';
+import { tempJournal, until } from '../helpers.js';
+import { runBin, startBin, stopBin } from './bin.js';
+
+const test = suite('cli: brainstem logs');
+
+const texts = (output: string) => output.split('\n').filter(Boolean).map((line) => line.replace(/^\S+ \[[^\]]+\] /, ''));
+
+test('prints the current log of a name through its journal symlink', async () => {
+  const journal = tempJournal();
+  await runTask(['sh', '-c', 'echo old run'], { journal, name: 'worker', callosum: false });
+  await runTask(['sh', '-c', 'echo new run; echo oops >&2'], { journal, name: 'worker', callosum: false });
+  const result = await runBin(['logs', 'worker', '--journal', journal]);
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} \[worker:stdout\] new run\n.*\[worker:stderr\] oops\n$/);
+});
+
+test('a name without a log exits 1 and says where it looked; a bad name is a usage error', async () => {
+  const journal = tempJournal();
+  const missing = await runBin(['logs', 'ghost', '--journal', journal]);
+  assert.is(missing.code, 1);
+  assert.ok(missing.stderr.includes(path.join(journal, 'health', 'ghost.log')));
+  const bad = await runBin(['logs', '../etc/passwd', '--journal', journal]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /Invalid name/);
+  const none = await runBin(['logs', '--journal', journal]);
+  assert.is(none.code, 2);
+});
+
+test('--follow prints new lines and moves to the new file when a new run repoints the symlink', async () => {
+  const journal = tempJournal();
+  await runTask(['sh', '-c', 'echo first'], { journal, name: 'svc', day: '20240101', callosum: false });
+  const bin = startBin(['logs', 'svc', '--follow', '--journal', journal]);
+  try {
+    await bin.waitFor('stdout', '[svc:stdout] first\n');
+    const second = await runTask(['sh', '-c', 'echo second; echo third'], { journal, name: 'svc', day: '20240102', callosum: false });
+    await bin.waitFor('stdout', '[svc:stdout] third\n');
+    assert.equal(texts(bin.stdout), ['first', 'second', 'third']);
+    assert.ok(bin.stderr.includes(`now logs to ${fs.realpathSync(second.logPath)}`));
+    bin.child.kill('SIGINT');
+    assert.is((await bin.done).code, 0);
+  } finally {
+    await stopBin(bin);
+  }
+});
+
+test('--follow waits for a log that does not exist yet', async () => {
+  const journal = tempJournal();
+  const bin = startBin(['logs', 'late', '-f', '--journal', journal]);
+  try {
+    await bin.waitFor('stderr', 'waiting for');
+    await runTask(['sh', '-c', 'echo here at last'], { journal, name: 'late', callosum: false });
+    await bin.waitFor('stdout', '[late:stdout] here at last\n');
+    bin.child.kill('SIGTERM');
+    assert.is((await bin.done).code, 0);
+  } finally {
+    await stopBin(bin);
+  }
+});
+
+test('--follow follows a running process across midnight (test clock) into the new day\'s file', async () => {
+  const journal = tempJournal();
+  const go = path.join(path.dirname(journal), 'go');
+  const clock = createTestClock(new Date(2031, 0, 1, 23, 59, 58));
+  const bus = createBus();
+  const managed = await ManagedProcess.spawn(
+    ['sh', '-c', 'echo before midnight; while [ ! -e "$1" ]; do sleep 0.05; done; echo after midnight', 'sh', go],
+    { journal, name: 'nightly', clock, bus, callosum: false },
+  );
+  const bin = startBin(['logs', 'nightly', '--follow', '--journal', journal]);
+  try {
+    await bin.waitFor('stdout', 'before midnight\n');
+    clock.advance(5_000);
+    await until(() => bus.history().some((event) => event.type === 'log' && event.kind === 'rolled'), 'the log to roll');
+    assert.ok(managed.logPath.includes(`${path.sep}20310102${path.sep}`), managed.logPath);
+    fs.writeFileSync(go, '');
+    await bin.waitFor('stdout', 'after midnight\n');
+    assert.equal(texts(bin.stdout), ['before midnight', 'after midnight']);
+    assert.match(bin.stdout, /^2031-01-01T23:59:58 \[nightly:stdout\] before midnight\n2031-01-02T00:00:03 \[nightly:stdout\] after midnight\n$/);
+    assert.ok(bin.stderr.includes(`now logs to ${fs.realpathSync(managed.logPath)}`));
+    assert.is(await managed.wait(), 0);
+    bin.child.kill('SIGINT');
+    assert.is((await bin.done).code, 0);
+  } finally {
+    await managed.cleanup();
+    await stopBin(bin);
+  }
+});
+
+test.run();
