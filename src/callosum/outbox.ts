@@ -1,10 +1,10 @@
 /**
  * A bounded, batching write queue for one server-side client.
  *
- * The server never waits for a client: it appends here and moves on. When the
- * client reads slower than others write, the queue keeps at most `maxBytes`
- * and loses its oldest messages first, so a stalled reader costs bounded
- * memory and holds nobody back.
+ * The server never waits for a client: it appends here and moves on. The
+ * queue keeps at most `maxBytes` and loses its oldest messages first, so a
+ * stalled reader costs bounded memory. `paces()` tells the server whether
+ * this client may briefly slow the senders down (see server.ts).
  */
 import type { Socket } from 'node:net';
 
@@ -18,12 +18,45 @@ export class Outbox {
   private scheduled = false;
   /** Messages this client lost because it did not keep up. */
   dropped = 0;
+  /** Since when the backlog has been above the high-water mark. */
+  private laggingSince: number | undefined;
+  /** Fell behind for too long: no longer paces the senders until it catches up. */
+  private slow = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly maxBytes: number,
+    private readonly onFlushed: () => void,
   ) {
     socket.on('drain', () => this.flush());
+  }
+
+  /** Bytes waiting for this client, ours and the socket's. */
+  get backlog(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /**
+   * Whether the senders should wait for this client now: its backlog is above
+   * `highWater` and has not been for longer than `stallMs`. A client behind
+   * for longer is cut out of pacing until its backlog is back under
+   * `lowWater`; meanwhile it loses its oldest messages beyond `maxBytes`.
+   */
+  paces(now: number, highWater: number, lowWater: number, stallMs: number): boolean {
+    const backlog = this.backlog;
+    if (this.slow) {
+      if (backlog > lowWater) return false;
+      this.slow = false;
+    }
+    if (backlog <= highWater) {
+      this.laggingSince = undefined;
+      return false;
+    }
+    this.laggingSince ??= now;
+    if (now - this.laggingSince <= stallMs) return true;
+    this.slow = true;
+    this.laggingSince = undefined;
+    return false;
   }
 
   /** Queues one encoded line (ASCII, so its length is its byte count). */
@@ -61,6 +94,7 @@ export class Outbox {
       socket.write(parts.join(''));
     }
     this.compact();
+    this.onFlushed();
   }
 
   private compact(): void {

@@ -2,6 +2,7 @@
  * The Callosum broadcast server: every valid message from any client goes to
  * every connected client, the sender too, with `ts` added when missing.
  */
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import { mkdir, chmod, lstat, unlink, stat } from 'node:fs/promises';
 import net from 'node:net';
@@ -27,6 +28,18 @@ export type CallosumServerOptions = {
   maxLineBytes?: number;
   /** Per-client queue; a client that falls further behind loses its oldest messages. @default 8 MiB */
   clientBufferBytes?: number;
+  /**
+   * A client with more than this many bytes waiting makes the server stop
+   * reading from senders until it catches up, so a reader that keeps up on
+   * average loses nothing and senders shed at the source, where it is
+   * counted. @default 1 MiB
+   */
+  paceBytes?: number;
+  /**
+   * How long one client may hold the senders back. A client still behind after
+   * that no longer paces anyone until it has caught up. @default 1000
+   */
+  stallMs?: number;
 };
 
 export type CallosumServerStats = {
@@ -39,6 +52,8 @@ export type CallosumServerStats = {
   oversized: number;
   /** Messages lost by clients that did not keep up (summed over all clients, current and past). */
   dropped: number;
+  /** Times the server stopped reading from senders to let a client catch up. */
+  paced: number;
 };
 
 type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter };
@@ -51,10 +66,14 @@ export class CallosumServer {
   private readonly keepAlive: boolean;
   private readonly maxLineBytes: number;
   private readonly clientBufferBytes: number;
+  private readonly paceBytes: number;
+  private readonly stallMs: number;
+  private paused = false;
+  private paceTimer: NodeJS.Timeout | undefined;
   private server: net.Server | undefined;
   private readonly clients = new Set<Client>();
   private socketIno: number | undefined;
-  private counts = { broadcast: 0, ignored: 0, oversized: 0, dropped: 0 };
+  private counts = { broadcast: 0, ignored: 0, oversized: 0, dropped: 0, paced: 0 };
   private readonly removeOnExit = () => this.removeSocketSync();
 
   /** @throws CallosumError `SOCKET_PATH_TOO_LONG` */
@@ -63,6 +82,8 @@ export class CallosumServer {
     this.keepAlive = options.keepAlive ?? false;
     this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
     this.clientBufferBytes = options.clientBufferBytes ?? 8 * 1024 * 1024;
+    this.paceBytes = options.paceBytes ?? 1024 * 1024;
+    this.stallMs = options.stallMs ?? 1000;
   }
 
   get listening(): boolean {
@@ -76,7 +97,7 @@ export class CallosumServer {
       dropped += client.outbox.dropped;
       oversized += client.splitter.oversized;
     }
-    return { clients: this.clients.size, broadcast: this.counts.broadcast, ignored: this.counts.ignored, oversized, dropped };
+    return { clients: this.clients.size, broadcast: this.counts.broadcast, ignored: this.counts.ignored, oversized, dropped, paced: this.counts.paced };
   }
 
   /**
@@ -132,6 +153,7 @@ export class CallosumServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    clearTimeout(this.paceTimer);
     process.off('exit', this.removeOnExit);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Referenced while stopping so an awaited stop() settles before the process may exit.
@@ -157,24 +179,67 @@ export class CallosumServer {
     if (!this.keepAlive) socket.unref();
     const client: Client = {
       socket,
-      outbox: new Outbox(socket, this.clientBufferBytes),
+      outbox: new Outbox(socket, this.clientBufferBytes, () => this.pace()),
       splitter: new LineSplitter((line) => this.receive(line), this.maxLineBytes),
     };
     this.clients.add(client);
-    socket.on('data', (chunk: Buffer) => client.splitter.push(chunk));
+    if (this.paused) socket.pause();
+    socket.on('data', (chunk: Buffer) => {
+      client.splitter.push(chunk);
+      this.pace();
+    });
     // A vanished peer shows up as ECONNRESET/EPIPE; 'close' follows and cleans up.
     socket.on('error', () => {});
     socket.on('close', () => {
       this.clients.delete(client);
       this.counts.dropped += client.outbox.dropped;
       this.counts.oversized += client.splitter.oversized;
+      this.pace();
     });
+  }
+
+  /**
+   * Stops reading from every client while one that keeps up on average is
+   * momentarily behind, so it loses nothing and the senders' own bounded
+   * queues absorb (and count) the excess. A client behind for longer than
+   * `stallMs` stops counting, so no reader can hold the bus for long.
+   */
+  private pace(): void {
+    const now = Date.now();
+    let hold = false;
+    for (const client of this.clients) {
+      if (client.outbox.paces(now, this.paceBytes, this.paceBytes / 4, this.stallMs)) hold = true;
+    }
+    if (hold !== this.paused) {
+      this.paused = hold;
+      if (hold) this.counts.paced++;
+      for (const client of this.clients) {
+        if (hold) client.socket.pause();
+        else client.socket.resume();
+      }
+    }
+    // While paused nothing may happen on its own: look again so a stalled client is cut out in time.
+    if (hold && !this.paceTimer) {
+      this.paceTimer = setTimeout(() => {
+        this.paceTimer = undefined;
+        this.pace();
+      }, 50);
+      this.paceTimer.unref();
+    }
   }
 
   private receive(line: Buffer): void {
     const message = parseMessage(line);
     if (message === undefined) {
       this.counts.ignored++;
+      return;
+    }
+    // Already stamped and pure ASCII (what brainstem clients send): forward the
+    // bytes as they came instead of re-encoding, the server's hottest path in a flood.
+    if ('ts' in message && isAscii(line) && line[line.length - 1] !== 0x0d) {
+      this.counts.broadcast++;
+      const text = line.toString('latin1') + '\n';
+      for (const client of this.clients) client.outbox.push(text);
       return;
     }
     this.broadcast(message);
