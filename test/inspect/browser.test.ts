@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createBus, ManagedProcess, project, startInspector, type Bus, type Inspector } from '../../src/index.js';
+import { createBus, ManagedProcess, project, SpawnError, startInspector, type Bus, type Inspector } from '../../src/index.js';
 import { fixture, tempJournal } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
 const WAIT = { timeout: 15_000 };
+const TICKER = fileURLToPath(new URL('./fixtures/tick-forever.sh', import.meta.url));
 const PRINT_MARKUP = fileURLToPath(new URL('./fixtures/print-markup.sh', import.meta.url));
 
 type Context = {
@@ -168,7 +169,22 @@ page('a terminated process and a stubborn one end as exited -15 and killed -9', 
   assert.is((await ctx.page.locator(`${row(stubborn.ref)} td`).allInnerTexts())[4], '-9');
 });
 
+page('a command that cannot start shows as failed, with its reason', async (ctx) => {
+  const error = await ManagedProcess.spawn(['/nonexistent/agent-tool'], { bus: ctx.bus, journal: ctx.journal, name: 'missing', callosum: false }).catch((e: unknown) => e);
+  assert.instance(error, SpawnError);
+  const failed = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'missing' && e.to === 'failed')!;
+  await ctx.page.click(row(failed.ref, 'failed'), WAIT);
+  await ctx.page.waitForSelector(current('failed'), WAIT);
+  await ctx.page.waitForSelector('#events li[data-to="failed"]:has-text("ENOENT")', WAIT);
+});
+
 page('every request stayed on the inspector; a screenshot is saved', async (ctx) => {
+  // Something still running in the picture, and the killed one selected.
+  const ticker = await spawn(ctx, [TICKER], 'ticker');
+  await ctx.page.waitForSelector(`${row(ticker.ref, 'running')}`, WAIT);
+  const stubborn = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'stubborn')!;
+  await ctx.page.click(row(stubborn.ref, 'killed'), WAIT);
+  await ctx.page.waitForSelector(current('killed'), WAIT);
   const outside = ctx.requests.filter((url) => !url.startsWith(ctx.inspector.url) && !url.startsWith('data:'));
   assert.equal(outside, []);
   assert.equal(ctx.pageErrors, []);

@@ -4,7 +4,8 @@
 import { svg } from './dom.js';
 
 const FONT = '13px system-ui, sans-serif';
-const LABEL_FONT = '11px system-ui, sans-serif';
+// Measured bold: a label on the coloured path is drawn bold, and must not grow into its neighbour.
+const LABEL_FONT = 'bold 11px system-ui, sans-serif';
 const START = '__start';
 
 const measure = (() => {
@@ -26,7 +27,8 @@ export async function drawChart(container, chart) {
       'elk.edgeRouting': 'ORTHOGONAL',
       'elk.spacing.nodeNode': '36',
       'elk.layered.spacing.nodeNodeBetweenLayers': '44',
-      'elk.spacing.edgeLabel': '4',
+      'elk.spacing.edgeLabel': '6',
+      'elk.spacing.edgeEdge': '16',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       'elk.padding': '[top=12,left=12,bottom=12,right=12]',
     },
