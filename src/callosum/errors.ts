@@ -1,8 +1,8 @@
 /**
- * Errors raised by the Callosum transport. Kept apart until the lead folds it
- * into src/errors.ts; the `code` tells callers what happened without parsing
- * the message.
+ * Errors raised by the Callosum transport; the `code` tells callers what
+ * happened without parsing the message.
  */
+import { BrainstemError } from '../errors.js';
 
 export type CallosumErrorCode =
   /** The socket path does not fit in a Unix socket address (108 bytes on Linux, NUL included). */
@@ -14,8 +14,7 @@ export type CallosumErrorCode =
   /** Listening failed for another reason (permissions, missing directory…). */
   | 'LISTEN_FAILED';
 
-export class CallosumError extends Error {
-  override name = 'CallosumError';
+export class CallosumError extends BrainstemError {
   readonly code: CallosumErrorCode;
   readonly socketPath: string;
 
