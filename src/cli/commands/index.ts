@@ -4,9 +4,10 @@
  * ../command.ts), then import it here and add it to the list.
  */
 import type { Command } from '../command.js';
+import { callosum } from './callosum.js';
 import { chart } from './chart.js';
 import { logs } from './logs.js';
 import { inspect } from './inspect.js';
 import { run } from './run.js';
 
-export const commands: readonly Command[] = [run, logs, chart, inspect];
+export const commands: readonly Command[] = [run, callosum, logs, chart, inspect];

@@ -1,0 +1,121 @@
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PrettyPrinter } from '../../src/cli/callosum/pretty.js';
+import { tempJournal, until } from '../helpers.js';
+import { runBin, startBin, stopBin, type BinProcess } from './bin.js';
+
+const test = suite('cli: brainstem callosum');
+
+const socketOf = (journal: string) => path.join(journal, 'health', 'callosum.sock');
+const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** A `callosum serve` and listeners on one journal, all stopped at the end whatever happens. */
+async function withServer(run: (journal: string, started: BinProcess[]) => Promise<void>): Promise<void> {
+  const journal = tempJournal();
+  const started: BinProcess[] = [];
+  try {
+    const server = startBin(['callosum', 'serve', '--journal', journal]);
+    started.push(server);
+    await server.waitFor('stderr', `listening on ${socketOf(journal)}`);
+    await run(journal, started);
+  } finally {
+    for (const bin of started) await stopBin(bin);
+  }
+}
+
+async function listener(journal: string, started: BinProcess[], args: string[] = []): Promise<BinProcess> {
+  const bin = startBin(['callosum', 'listen', '--journal', journal, ...args]);
+  started.push(bin);
+  await bin.waitFor('stderr', `connected to ${socketOf(journal)}`);
+  return bin;
+}
+
+test('serve says where it listens (socket 0600), refuses a second server, and stops cleanly on SIGINT', async () => {
+  await withServer(async (journal, started) => {
+    const server = started[0]!;
+    assert.is(fs.statSync(socketOf(journal)).mode & 0o777, 0o600);
+    const second = await runBin(['callosum', 'serve', '--journal', journal]);
+    assert.is(second.code, 1);
+    assert.match(second.stderr, /already listening/);
+    server.child.kill('SIGINT');
+    const result = await server.done;
+    assert.is(result.code, 0);
+    assert.match(result.stderr, /stopped on SIGINT/);
+    assert.not.ok(fs.existsSync(socketOf(journal)), 'the socket is removed');
+  });
+});
+
+test('send (key=value, key:=json, or one JSON object) reaches listen, one JSON object per line with ts', async () => {
+  await withServer(async (journal, started) => {
+    const listen = await listener(journal, started);
+    const sent = await runBin(['callosum', 'send', '--journal', journal, 'chat', 'said', 'text=hello world', 'n:=42', 'tags:=["a","b"]']);
+    assert.is(sent.code, 0, sent.stderr);
+    assert.is((await runBin(['callosum', 'send', '--journal', journal, '{"tract":"cortex","event":"agent_start","agent":"x"}'])).code, 0);
+    await until(() => jsonLines(listen.stdout).length >= 2, 'both messages');
+    const [first, second] = jsonLines(listen.stdout);
+    assert.equal({ ...first, ts: 0 }, { tract: 'chat', event: 'said', text: 'hello world', n: 42, tags: ['a', 'b'], ts: 0 });
+    assert.type(first!.ts, 'number');
+    assert.equal({ ...second, ts: 0 }, { tract: 'cortex', event: 'agent_start', agent: 'x', ts: 0 });
+    listen.child.kill('SIGINT');
+    assert.is((await listen.done).code, 0);
+  });
+});
+
+test('listen --tract/--event filters; run publishes exec, line and exit on the logs tract', async () => {
+  await withServer(async (journal, started) => {
+    const logs = await listener(journal, started, ['--tract', 'logs']);
+    const exits = await listener(journal, started, ['--event', 'exit']);
+    const run = await runBin(['run', '--journal', journal, '--ref', 'r1', '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 4']);
+    assert.is(run.code, 4);
+    await until(() => jsonLines(exits.stdout).length >= 1 && jsonLines(logs.stdout).some((m) => m.event === 'exit'), 'the exit');
+    const messages = jsonLines(logs.stdout);
+    assert.ok(messages.every((m) => m.tract === 'logs'));
+    assert.equal(messages.map((m) => m.event), ['exec', 'line', 'line', 'exit']);
+    const [exec, out, err, exit] = messages;
+    assert.equal([exec!.ref, exec!.name, exec!.cmd], ['r1', 'sh', ['sh', '-c', 'echo hi; echo oops >&2; exit 4']]);
+    assert.equal([out!.stream, out!.line, err!.stream, err!.line], ['stdout', 'hi', 'stderr', 'oops']);
+    assert.equal([exit!.exit_code, exit!.lines_shed], [4, 0]);
+    assert.is(exit!.log_path, exec!.log_path);
+    assert.equal(jsonLines(exits.stdout).map((m) => [m.tract, m.event, m.ref]), [['logs', 'exit', 'r1']]);
+  });
+});
+
+test('listen --pretty prints aligned lines (no colour when stdout is not a terminal)', async () => {
+  await withServer(async (journal, started) => {
+    const listen = await listener(journal, started, ['--pretty']);
+    await runBin(['callosum', 'send', '--journal', journal, 'logs', 'exec', 'name=sh', 'pid:=7']);
+    await runBin(['callosum', 'send', '--journal', journal, 'lifecycle', 'transition', 'to=running']);
+    await until(() => listen.stdout.split('\n').length > 2, 'two pretty lines');
+    const lines = listen.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3}  logs      exec        name=sh pid=7$/);
+    assert.match(lines[1]!, /^\d\d:\d\d:\d\d\.\d{3}  lifecycle  transition  to=running$/);
+    assert.not.match(listen.stdout, /\x1b\[/);
+  });
+});
+
+test('pretty colours on a terminal', () => {
+  const line = new PrettyPrinter(true).format({ tract: 'logs', event: 'exit', ts: 0, exit_code: 1 });
+  assert.match(line, /\x1b\[31mexit/);
+});
+
+test('send without a server exits 1 and says how to start one; bad arguments are usage errors', async () => {
+  const journal = tempJournal();
+  const none = await runBin(['callosum', 'send', '--journal', journal, 'chat', 'said']);
+  assert.is(none.code, 1);
+  assert.match(none.stderr, /no Callosum server took the message.*brainstem callosum serve/);
+  for (const args of [['chat'], ['chat', 'said', 'novalue'], ['chat', 'said', 'n:=nope'], ['{"tract":"x"}'], ['chat', 'said', 'tract=y']]) {
+    const result = await runBin(['callosum', 'send', '--journal', journal, ...args]);
+    assert.is(result.code, 2, args.join(' '));
+    assert.match(result.stderr, /Usage: brainstem callosum send/);
+  }
+  const noSub = await runBin(['callosum']);
+  assert.is(noSub.code, 2);
+  assert.match(noSub.stderr, /missing subcommand/);
+  const badSub = await runBin(['callosum', 'shout']);
+  assert.is(badSub.code, 2);
+  assert.match(badSub.stderr, /unknown subcommand "shout"/);
+});
+
+test.run();
