@@ -14,6 +14,8 @@ export interface DailyLogOptions {
   /** Pins the log to this day: it never rolls. */
   day?: string;
   now: () => number;
+  /** The file must not exist yet (a default ref another process may have taken in the same millisecond): fails with code `EEXIST`. */
+  fresh?: boolean;
 }
 
 const DIR_MODE = 0o700;
@@ -32,6 +34,7 @@ export class DailyLog {
   private fd = -1;
   private identity = { dev: -1, ino: -1 };
   private rollAt: number;
+  private fresh: boolean;
 
   /** Opens today's (or the pinned day's) file; throws `JournalError` when the journal cannot be created or written. */
   constructor(private readonly options: DailyLogOptions) {
@@ -39,7 +42,9 @@ export class DailyLog {
     this.day = options.day ?? dayOf(options.now());
     this.rollAt = this.pinned ? Infinity : nextMidnight(options.now());
     this.path = logFilePath(options.journal, this.day, options.ref, options.name);
+    this.fresh = options.fresh ?? false;
     this.openCurrent();
+    this.fresh = false;
   }
 
   get isOpen(): boolean {
@@ -119,7 +124,7 @@ export class DailyLog {
       throw JournalError.from('create the journal directory', dayDir, error);
     }
     try {
-      this.fd = fs.openSync(this.path, 'a', FILE_MODE);
+      this.fd = fs.openSync(this.path, this.fresh ? 'ax' : 'a', FILE_MODE);
       const stat = fs.fstatSync(this.fd);
       this.identity = { dev: stat.dev, ino: stat.ino };
     } catch (error) {

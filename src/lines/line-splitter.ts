@@ -164,7 +164,8 @@ function characterBoundary(buf: Buffer, from: number, at: number): number {
   while (lead > from && at - lead < 3 && (buf[lead]! & 0xc0) === 0x80) lead--;
   if (lead === at) return at;
   const byte = buf[lead]!;
-  const size = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 ? 2 : 0;
+  // F5..FF never start a sequence: like C0, C1 and stray continuations, they are not a lead.
+  const size = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xc2 && byte <= 0xdf ? 2 : 0;
   // Cut before the lead only when that character would straddle the cut and the lead starts a real sequence.
   return size > 0 && lead + size > at && lead > from ? lead : at;
 }

@@ -74,6 +74,7 @@ export const processMachine = setup({
     ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
     escalated: ({ context }) => context.escalated,
     terminateRequested: ({ context }) => context.terminateRequested,
+    stillRunning: ({ context }) => context.exitCode === null,
   },
   actions: {
     announce: enqueueActions(({ context, enqueue }, params: { to: ProcessState }) => {
@@ -195,7 +196,8 @@ export const processMachine = setup({
         { guard: 'ended', target: 'exited' },
       ],
       after: {
-        terminateTimeout: { actions: 'escalate' },
+        // A process that already exited (its pipes still draining) ended on its own: no SIGKILL, not `killed`.
+        terminateTimeout: { guard: 'stillRunning', actions: 'escalate' },
       },
     },
     exited: {

@@ -60,9 +60,19 @@ export class ManagedProcess {
     const bus = opts.bus ?? getDefaultBus();
     const now = () => clock.now();
     const name = opts.name ?? deriveName(args);
-    const ref = opts.ref ?? nextRef(now());
+    let ref = opts.ref ?? nextRef(now());
     const journal = resolveJournal(opts.journal);
-    const log = new DailyLog({ journal, ref, name, day: opts.day, now });
+    let log: DailyLog;
+    for (;;) {
+      try {
+        log = new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined });
+        break;
+      } catch (error) {
+        // Another process took this default ref's millisecond for the same name: take the next free one.
+        if (opts.ref !== undefined || (error as JournalError).code !== 'EEXIST') throw error;
+        ref = nextRef(now());
+      }
+    }
     linkCallosum(bus, journal, opts.callosum);
     bus.emit('log', { ref, name, kind: 'opened', path: log.path });
 
