@@ -1,0 +1,222 @@
+/**
+ * The soak: many concurrent children print random text, random binary,
+ * random line lengths with random pauses; some are terminated at random
+ * (handling SIGTERM, dying of it, or ignoring it until SIGKILL). Each child
+ * records what it printed; as each ends, its journal is compared with that
+ * record line by line (after the `[name:stream] ` prefix), and its reported
+ * exit with the status it chose. File descriptors and RSS are sampled.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBus, ManagedProcess, type Bus } from '../../src/index.js';
+import { expectedLines } from './expected-lines.js';
+
+const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
+const MODES = ['exit', 'die', 'ignore'] as const;
+const LINE_LIMITS = [64, 1000, 65_536];
+const TERMINATE_TIMEOUT = 300;
+
+export interface SoakOptions {
+  durationMs: number;
+  /** Children running at once. @default 8 */
+  concurrency?: number;
+  /** Share of children terminated at a random moment. @default 0.3 */
+  killRate?: number;
+  seed?: number;
+  /** Progress lines (not the summary). */
+  progress?: (line: string) => void;
+}
+
+export interface SoakSummary {
+  seed: number;
+  seconds: number;
+  children: number;
+  terminated: number;
+  escalated: number;
+  bytesCompared: number;
+  linesCompared: number;
+  mismatches: string[];
+  exitsChecked: number;
+  fds: { start: number; end: number };
+  rssMB: { start: number; max: number; end: number };
+  /** Kept when something did not match, for a look. */
+  keptDir?: string;
+}
+
+type Outcome = { to: string; exitCode: number | undefined };
+
+function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const openFds = () => fs.readdirSync('/proc/self/fd').length;
+const rssMB = () => Math.round(process.memoryUsage().rss / 1048576);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The texts of every file this process logged to (in order), for one stream. */
+function loggedTexts(paths: string[], stream: 'stdout' | 'stderr'): string[] {
+  const marker = `:${stream}] `;
+  const texts: string[] = [];
+  for (const file of paths) {
+    for (const row of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (row === '') continue;
+      const at = row.indexOf('] ');
+      if (row.slice(0, at + 2).endsWith(marker)) texts.push(row.slice(at + 2));
+    }
+  }
+  return texts;
+}
+
+function firstDifference(expected: string[], actual: string[]): string | undefined {
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    if (expected[i] !== actual[i]) {
+      const show = (s: string | undefined) => (s === undefined ? 'nothing' : JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…(${s.length})` : s));
+      return `line ${i + 1} of ${expected.length}: expected ${show(expected[i])}, logged ${show(actual[i])} (${actual.length} logged)`;
+    }
+  }
+  return undefined;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const concurrency = options.concurrency ?? 8;
+  const killRate = options.killRate ?? 0.3;
+  const progress = options.progress ?? (() => {});
+  const rand = random(seed);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-soak-'));
+  const journal = path.join(dir, 'journal');
+  const bus: Bus = createBus({ historyLimit: 100, lineHistoryLimit: 1 });
+  const logPaths = new Map<string, string[]>();
+  const outcomes = new Map<string, Outcome>();
+  bus.on('log', ({ ref, kind, path: file }) => {
+    if (kind === 'error') return;
+    const paths = logPaths.get(ref) ?? [];
+    if (!paths.includes(file)) paths.push(file);
+    logPaths.set(ref, paths);
+  });
+  bus.on('transition', ({ ref, to, exitCode }) => {
+    if (to === 'exited' || to === 'killed' || to === 'failed') outcomes.set(ref, { to, exitCode });
+  });
+
+  const summary: SoakSummary = {
+    seed,
+    seconds: 0,
+    children: 0,
+    terminated: 0,
+    escalated: 0,
+    bytesCompared: 0,
+    linesCompared: 0,
+    mismatches: [],
+    exitsChecked: 0,
+    fds: { start: 0, end: 0 },
+    rssMB: { start: 0, max: 0, end: 0 },
+  };
+
+  const runOne = async (index: number): Promise<void> => {
+    const side = path.join(dir, 'side', String(index));
+    fs.mkdirSync(side, { recursive: true });
+    const mode = MODES[Math.floor(rand() * MODES.length)]!;
+    const lineLimit = LINE_LIMITS[Math.floor(rand() * LINE_LIMITS.length)]!;
+    const childSeed = Math.floor(rand() * 2 ** 31);
+    const killAfter = rand() < killRate ? 20 + Math.floor(rand() * 1500) : undefined;
+    const mp = await ManagedProcess.spawn([process.execPath, CHILD, side, String(childSeed), mode], {
+      journal,
+      bus,
+      name: `soak${index % 5}`,
+      lineLimit,
+      terminateTimeout: TERMINATE_TIMEOUT,
+      callosum: false,
+    });
+    summary.children++;
+    let terminated = false;
+    const killer =
+      killAfter === undefined
+        ? undefined
+        : (async () => {
+            await sleep(killAfter);
+            // A SIGTERM before the child's handler exists would find Node's default: wait for it to say so.
+            while (mp.isRunning() && !fs.existsSync(path.join(side, 'ready'))) await sleep(5);
+            if (!mp.isRunning()) return;
+            terminated = true;
+            summary.terminated++;
+            await mp.terminate();
+          })();
+    await mp.wait();
+    await killer;
+    const label = `child ${index} (seed ${childSeed}, ${mode}, limit ${lineLimit}${terminated ? ', terminated' : ''}, ref ${mp.ref})`;
+
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const printed = fs.readFileSync(path.join(side, stream));
+      const expected = expectedLines(printed, lineLimit);
+      const logged = loggedTexts(logPaths.get(mp.ref) ?? [], stream);
+      const difference = firstDifference(expected, logged);
+      if (difference) summary.mismatches.push(`${label} ${stream}: ${difference}`);
+      summary.bytesCompared += printed.length;
+      summary.linesCompared += expected.length;
+    }
+    const chosen = fs.existsSync(path.join(side, 'exit')) ? Number(fs.readFileSync(path.join(side, 'exit'), 'utf8')) : undefined;
+    const outcome = outcomes.get(mp.ref);
+    const expectedState = chosen === -9 ? 'killed' : 'exited';
+    if (outcome?.exitCode !== chosen || outcome?.to !== expectedState || mp.returncode !== chosen) {
+      summary.mismatches.push(`${label}: chose exit ${chosen} (${expectedState}), reported ${outcome?.to} ${outcome?.exitCode}, returncode ${mp.returncode}`);
+    }
+    if (outcome?.to === 'killed') summary.escalated++;
+    summary.exitsChecked++;
+    outcomes.delete(mp.ref);
+    // Keep the disk bounded on long soaks: what matched is not needed any more.
+    if (summary.mismatches.length === 0) {
+      for (const file of logPaths.get(mp.ref) ?? []) fs.rmSync(file, { force: true });
+      fs.rmSync(side, { recursive: true, force: true });
+    }
+    logPaths.delete(mp.ref);
+  };
+
+  const started = Date.now();
+  // Warm-up: loads everything loaded once and starts the orphan watchdog before the baseline.
+  await Promise.all([runOne(-2), runOne(-1)]);
+  summary.fds.start = openFds();
+  summary.rssMB.start = rssMB();
+  summary.rssMB.max = summary.rssMB.start;
+
+  const deadline = started + options.durationMs;
+  let next = 0;
+  let lastReport = Date.now();
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      await runOne(next++);
+      summary.rssMB.max = Math.max(summary.rssMB.max, rssMB());
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        progress(`soak: ${summary.children} children, ${(summary.bytesCompared / 1e6).toFixed(1)} MB compared, ${summary.mismatches.length} mismatches, fds ${openFds()}, rss ${rssMB()} MB`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  // Pipe handles are released on the next turns of the event loop.
+  for (let tries = 0; tries < 100 && openFds() > summary.fds.start; tries++) await sleep(50);
+  summary.fds.end = openFds();
+  summary.rssMB.end = rssMB();
+  summary.seconds = Math.round((Date.now() - started) / 100) / 10;
+  if (summary.mismatches.length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  else summary.keptDir = dir;
+  return summary;
+}
+
+export function formatSummary(s: SoakSummary): string {
+  return (
+    `soak: ${s.children} children in ${s.seconds} s (${s.terminated} terminated, ${s.escalated} escalated to SIGKILL), ` +
+    `${s.bytesCompared} bytes compared in ${s.linesCompared} lines, exits checked: ${s.exitsChecked}, mismatches: ${s.mismatches.length}, ` +
+    `fds ${s.fds.start}→${s.fds.end}, rss ${s.rssMB.start}→${s.rssMB.end} MB (max ${s.rssMB.max}), seed ${s.seed}`
+  );
+}
