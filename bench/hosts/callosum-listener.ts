@@ -1,0 +1,51 @@
+/**
+ * 2. The Callosum side of the flood, in a process of its own:
+ * `node --import tsx bench/hosts/callosum-listener.ts SOCKET_PATH`
+ * runs a CallosumServer and one client that reads as fast as it can, parsing
+ * every message. Prints `ready`, then one JSON line per `logs`/`exit`:
+ * what arrived for that ref (exec seen, line events, the exit's fields).
+ */
+import net from 'node:net';
+import { CallosumServer } from '../../src/index.js';
+
+const socketPath = process.argv[2]!;
+const server = new CallosumServer({ socketPath, keepAlive: true });
+await server.start();
+
+type Seen = { exec: boolean; lines: number };
+const seen = new Map<string, Seen>();
+const of = (ref: string) => {
+  let entry = seen.get(ref);
+  if (!entry) seen.set(ref, (entry = { exec: false, lines: 0 }));
+  return entry;
+};
+
+const onMessage = (text: string) => {
+  const message = JSON.parse(text) as { tract?: string; event?: string; ref?: string; lines_shed?: number; exit_code?: number };
+  if (message.tract !== 'logs' || typeof message.ref !== 'string') return;
+  const entry = of(message.ref);
+  if (message.event === 'line') entry.lines++;
+  else if (message.event === 'exec') entry.exec = true;
+  else if (message.event === 'exit') {
+    seen.delete(message.ref);
+    process.stdout.write(`${JSON.stringify({ ref: message.ref, exec: entry.exec, lines: entry.lines, linesShed: message.lines_shed, exitCode: message.exit_code })}\n`);
+  }
+};
+
+const client = net.connect(socketPath);
+let rest = '';
+client.setEncoding('utf8');
+client.on('data', (chunk: string) => {
+  const text = rest + chunk;
+  let from = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', from)) {
+    onMessage(text.slice(from, at));
+    from = at + 1;
+  }
+  rest = text.slice(from);
+});
+client.once('connect', () => process.stdout.write('ready\n'));
+process.once('SIGTERM', () => {
+  client.destroy();
+  void server.stop().then(() => process.exit(0));
+});
