@@ -11,6 +11,12 @@ export interface BusOptions {
   historyLimit?: number;
   /** `line` events kept for `history()`; kept apart so a flood of output never pushes lifecycle events out. @default 1000 */
   lineHistoryLimit?: number;
+  /**
+   * Characters of line text kept for `history()` at most, whatever `lineHistoryLimit` allows: a
+   * thousand 64 KiB lines would pin 64 MB, and lines kept that long outlive V8's young generation,
+   * so the heap grows far past them. The newest line is always kept. @default 262144
+   */
+  lineHistoryChars?: number;
   /** Where the `at` stamp comes from. @default Date.now */
   now?: () => number;
   /** Told about every handler that throws. @default prints the error to stderr */
@@ -49,7 +55,7 @@ export function createBus(options: BusOptions = {}): Bus {
   const onError = options.onError ?? printHandlerError;
   const emitter: Emitter<BusEvents> = mitt<BusEvents>();
   const lifecycle = new Ring<HistoryEvent>(options.historyLimit ?? 10_000);
-  const lines = new Ring<Stamped<'line'>>(options.lineHistoryLimit ?? 1_000);
+  const lines = new LineHistory(options.lineHistoryLimit ?? 1_000, options.lineHistoryChars ?? 256 * 1024);
   // mitt calls handlers in a plain loop, so one that throws would stop the rest: wrap each once.
   const wrapped = new Map<string, Map<AnyHandler, AnyHandler>>();
   let seq = 0;
@@ -152,6 +158,34 @@ export function createBus(options: BusOptions = {}): Bus {
     },
   };
   return bus;
+}
+
+/** The kept `line` events: a ring bounded by count and by characters of text, oldest dropped first. */
+class LineHistory {
+  private readonly ring: Ring<Stamped<'line'>>;
+  private chars = 0;
+
+  constructor(
+    limit: number,
+    private readonly maxChars: number,
+  ) {
+    this.ring = new Ring(limit);
+  }
+
+  push(event: Stamped<'line'>): void {
+    if (this.ring.capacity === 0) return;
+    const dropped = this.ring.push(event);
+    this.chars += event.line.length - (dropped ? dropped.line.length : 0);
+    while (this.chars > this.maxChars && this.ring.length > 1) this.chars -= this.ring.shift()!.line.length;
+  }
+
+  toArray(): Stamped<'line'>[] {
+    return this.ring.toArray();
+  }
+
+  get length(): number {
+    return this.ring.length;
+  }
 }
 
 let defaultBus: Bus | undefined;

@@ -8,14 +8,27 @@ export class Ring<T> {
     this.items = new Array(Math.max(0, capacity));
   }
 
-  push(item: T): void {
-    if (this.capacity === 0) return;
+  /** Adds `item`; returns the oldest item when it had to make room for it. */
+  push(item: T): T | undefined {
+    if (this.capacity === 0) return undefined;
     if (this.size < this.capacity) {
       this.items[(this.start + this.size++) % this.capacity] = item;
-    } else {
-      this.items[this.start] = item;
-      this.start = (this.start + 1) % this.capacity;
+      return undefined;
     }
+    const dropped = this.items[this.start];
+    this.items[this.start] = item;
+    this.start = (this.start + 1) % this.capacity;
+    return dropped;
+  }
+
+  /** Removes and returns the oldest item. */
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.items[this.start];
+    this.items[this.start] = undefined;
+    this.start = (this.start + 1) % this.capacity;
+    this.size--;
+    return item;
   }
 
   toArray(): T[] {
