@@ -13,12 +13,22 @@ export interface SpawnContext {
   reps: number;
 }
 
-async function timeRuns(runs: number, once: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+/** Runs `a` and `b` alternately (the order flipped every pair, so neither always goes first) and times each run. */
+async function timePairs(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number[]; b: number[] }> {
+  const times = { a: [] as number[], b: [] as number[] };
+  const time = async (run: () => Promise<unknown>, into: number[]) => {
     const started = performance.now();
-    await once();
-    times.push(performance.now() - started);
+    await run();
+    into.push(performance.now() - started);
+  };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await time(a, times.a);
+      await time(b, times.b);
+    } else {
+      await time(b, times.b);
+      await time(a, times.a);
+    }
   }
   return times;
 }
@@ -28,17 +38,18 @@ export async function benchSpawnOverhead(ctx: SpawnContext): Promise<Row[]> {
     if (result.exitCode !== 0) throw new Error(`bench: true exited ${result.exitCode}`);
   });
   const bus = createBus();
-  const managed = () => runTask(['true'], { journal: ctx.journal, bus, name: 'true' }).then((result) => {
+  // No Callosum: this measures the runtime itself (bench 2 measures Callosum).
+  const managed = () => runTask(['true'], { journal: ctx.journal, bus, name: 'true', callosum: false }).then((result) => {
     if (!result.success) throw new Error(`bench: runTask(true) exited ${result.exitCode}`);
   });
-  await timeRuns(20, bare);
-  await timeRuns(20, managed);
-  // Per repetition: the median run of each, so one slow stretch of the machine does not decide.
+  await timePairs(20, bare, managed);
+  // Interleaved, so that a busy stretch of a shared machine slows both alike; per repetition the median run of each.
   const ours: number[] = [];
   const baseline: number[] = [];
   for (let rep = 0; rep < ctx.reps; rep++) {
-    baseline.push(median(await timeRuns(ctx.runs, bare)));
-    ours.push(median(await timeRuns(ctx.runs, managed)));
+    const times = await timePairs(ctx.runs, bare, managed);
+    baseline.push(median(times.a));
+    ours.push(median(times.b));
   }
   const value = median(ours);
   const base = median(baseline);
@@ -47,7 +58,7 @@ export async function benchSpawnOverhead(ctx: SpawnContext): Promise<Row[]> {
   return [
     {
       bench: '3',
-      metric: `spawn \`true\`, median of ${ctx.runs} sequential runs`,
+      metric: `spawn \`true\`, median of ${ctx.runs} sequential runs (interleaved with the baseline)`,
       unit: 'ms',
       brainstem: value,
       baseline: base,
