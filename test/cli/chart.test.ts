@@ -1,0 +1,58 @@
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROCESS_STATES, processMachine } from '../../src/index.js';
+import { ROOT, runBin } from './bin.js';
+
+const test = suite('cli: brainstem chart');
+
+test("the README's mermaid chart is exactly what `brainstem chart --format mermaid` prints", async () => {
+  const result = await runBin(['chart', '--format', 'mermaid']);
+  assert.is(result.code, 0, result.stderr);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'the README has a ```mermaid block');
+  // When this fails, the machine changed: paste the new output of `brainstem chart` into the README.
+  assert.fixture(block, result.stdout);
+});
+
+test('mermaid is the default and names every state, the initial one and the final ones', async () => {
+  const result = await runBin(['chart']);
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /^stateDiagram-v2\n  \[\*\] --> spawning\n/);
+  for (const state of PROCESS_STATES) assert.match(result.stdout, new RegExp(`\\b${state}\\b`), state);
+  for (const final of ['exited', 'killed', 'failed']) assert.match(result.stdout, new RegExp(`^  ${final} --> \\[\\*\\]$`, 'm'));
+  assert.match(result.stdout, /^  spawning --> running : SPAWNED/m);
+  assert.match(result.stdout, /^  terminating --> killed : \[ended and escalated\]$/m);
+});
+
+test('dot is a Graphviz digraph with the same edges', async () => {
+  const result = await runBin(['chart', '--format', 'dot']);
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /^digraph "process" \{\n/);
+  assert.match(result.stdout, /"exited" \[shape=doublecircle/);
+  assert.match(result.stdout, /"spawning" -> "failed" \[label="SPAWN_FAILED/);
+  assert.ok(result.stdout.trimEnd().endsWith('}'));
+});
+
+test("json is the machine's definition", async () => {
+  const result = await runBin(['chart', '--format', 'json']);
+  assert.is(result.code, 0);
+  const definition = JSON.parse(result.stdout) as { id: string; states: Record<string, { type: string; always?: { target: string[] }[] }> };
+  assert.is(definition.id, processMachine.id);
+  assert.equal(Object.keys(definition.states), Object.keys(processMachine.root.states));
+  assert.is(definition.states.exited!.type, 'final');
+  assert.ok(definition.states.running!.always!.some((transition) => transition.target.includes('#process.exited')), 'eventless edges are included');
+});
+
+test('an unknown format or an extra argument is a usage error', async () => {
+  const bad = await runBin(['chart', '--format', 'svg']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--format must be one of mermaid, dot, json, got "svg"/);
+  const extra = await runBin(['chart', 'now']);
+  assert.is(extra.code, 2);
+  assert.match(extra.stderr, /unexpected argument "now"/);
+});
+
+test.run();
