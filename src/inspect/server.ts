@@ -11,9 +11,9 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Bus } from '../bus/create-bus.js';
-import type { BusEventType, HistoryEvent, Stamped } from '../bus/events.js';
 import { BrainstemError, ValidationError } from '../errors.js';
 import { pageAssets } from './assets.js';
+import { createEventStream } from './event-stream.js';
 import type { EarlierProcess } from './journal-scan.js';
 import { INSPECTOR_HOST, isLoopbackAddress, isLoopbackHost } from './loopback.js';
 
@@ -80,56 +80,9 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   }
 
   const assets = pageAssets();
-  const streams = new Set<http.ServerResponse>();
   const sockets = new Set<Socket>();
-  let pending: HistoryEvent[] = [];
-  let flushScheduled = false;
   let port = requested;
-
-  const flush = () => {
-    flushScheduled = false;
-    if (pending.length === 0) return;
-    // One serialisation per batch, shared by every page.
-    const chunk = `event: batch\ndata: ${JSON.stringify(pending)}\n\n`;
-    pending = [];
-    for (const res of streams) send(res, chunk);
-  };
-
-  const send = (res: http.ServerResponse, chunk: string) => {
-    // A page that stopped reading is let go rather than buffered without bound.
-    if (res.writableLength > maxBufferedBytes) {
-      drop(res);
-      return;
-    }
-    res.write(chunk);
-  };
-
-  const drop = (res: http.ServerResponse) => {
-    streams.delete(res);
-    res.destroy();
-  };
-
-  const onEvent = <K extends BusEventType>(type: K, event: Stamped<K>) => {
-    if (streams.size === 0) return;
-    pending.push({ type, ...event } as HistoryEvent);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-  };
-
-  const openStream = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    streams.add(res);
-    const forget = () => streams.delete(res);
-    req.on('close', forget);
-    res.on('close', forget);
-    // A write to a page that went away mid-stream fails here, not in the process.
-    res.on('error', forget);
-    // History and subscription are taken in the same tick, so no event falls between; the page drops repeats by seq.
-    const hello = { history: bus.history(), earlier };
-    send(res, `retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`);
-  };
+  const events = createEventStream({ bus, earlier, maxBufferedBytes });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
@@ -146,7 +99,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname === '/events') {
-      openStream(req, res);
+      events.open(req, res, SECURITY_HEADERS);
       return;
     }
     const asset = assets.get(pathname);
@@ -179,6 +132,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => {
+      events.close();
       reject(new InspectorError(`Cannot start the inspector on ${INSPECTOR_HOST}:${requested}: ${error.message}`, requested, error.code, { cause: error }));
     };
     server.once('error', fail);
@@ -189,21 +143,17 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   });
   if (!keepAlive) server.unref();
   port = (server.address() as { port: number }).port;
-  const offBus = bus.on('*', onEvent);
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${INSPECTOR_HOST}:${port}/`,
     port,
     get clients() {
-      return streams.size;
+      return events.clients;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        offBus();
-        pending = [];
-        for (const res of streams) res.end();
-        streams.clear();
+        events.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
