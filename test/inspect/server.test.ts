@@ -119,6 +119,25 @@ test('a page that disconnects mid-stream leaves the server and the other pages u
   }
 });
 
+test('a page that stops reading is let go instead of buffered without bound', async () => {
+  const bus = createBus();
+  const inspector = await startInspector({ bus, maxBufferedBytes: 64 * 1024 });
+  const stuck = await openStream(inspector.url);
+  try {
+    stuck.res.pause();
+    await until(() => inspector.clients === 1, 'the page connected');
+    const flood = await ManagedProcess.spawn([fixture('flood.mjs'), '200000'], { bus, journal: tempJournal(), name: 'flood', callosum: false });
+    await flood.wait();
+    await until(() => inspector.clients === 0, 'the stuck page dropped', 20_000);
+    const fresh = await openStream(inspector.url);
+    await until(() => fresh.messages.some((m) => m.event === 'hello'), 'a new page greeted');
+    fresh.close();
+  } finally {
+    stuck.close();
+    await inspector.close();
+  }
+});
+
 test('close() ends the streams and frees the port', async () => {
   const inspector = await startInspector({ bus: createBus() });
   const stream = await openStream(inspector.url);
