@@ -72,7 +72,8 @@ export const processMachine = setup({
   },
   guards: {
     ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
-    escalated: ({ context }) => context.escalated,
+    // The SIGKILL must be what ended it: a child may exit on its own just as the terminate timeout fires.
+    escalated: ({ context }) => context.escalated && context.signal === 'SIGKILL',
     terminateRequested: ({ context }) => context.terminateRequested,
     stillRunning: ({ context }) => context.exitCode === null,
   },
