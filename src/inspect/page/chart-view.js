@@ -93,7 +93,11 @@ export async function drawChart(container, chart) {
   }
   container.replaceChildren(root);
 
-  /** Highlights `path.current`, and colours the states visited and the moves made. */
+  /**
+   * Highlights `path.current`, and colours the states visited and the moves made.
+   * The bus says which states a process went between, not which event took it,
+   * so parallel edges between the same two states are coloured together.
+   */
   return function mark(path) {
     for (const { group, state } of nodeViews) {
       group.classList.toggle('current', path.current === state);
