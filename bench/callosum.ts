@@ -1,9 +1,10 @@
 /**
  * 2. Flood with Callosum: the flood of bench 1 with the runtime's bus bridged
- * to a CallosumServer (another process) and one listener reading as fast as
- * it can. Baseline: the flood without Callosum, from bench 1 of the same run.
+ * (ManagedProcess's `callosum` option) to a CallosumServer in a process of
+ * its own and one listener, in another, reading as fast as it can.
+ * Baseline: the flood without Callosum, from bench 1 of the same run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,24 +13,41 @@ import { brainstemFlood, dropLog, type FloodContext } from './flood.js';
 import type { Row } from './lib/report.js';
 import { median, until } from './lib/stats.js';
 
-const LISTENER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hosts', 'callosum-listener.ts');
+const HOSTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hosts');
+
+/** Starts `node --import tsx <host> <socket>` and resolves once it prints `ready`; its later lines go to `onLine`. */
+async function startHost(host: string, socketPath: string, onLine: (line: string) => void = () => {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HOSTS, host), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let ready = false;
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line === 'ready') ready = true;
+    else onLine(line);
+  });
+  await until(() => ready || child.exitCode !== null, `${host} to start`, 30_000);
+  if (!ready) throw new Error(`bench: ${host} exited ${child.exitCode}`);
+  return child;
+}
+
+async function stopHost(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 type Summary = { ref: string; exec: boolean; lines: number; linesShed: number; exitCode: number };
 
 export async function benchCallosumFlood(ctx: FloodContext, socketPath: string, withoutCallosum: number): Promise<Row[]> {
-  const listener = spawn(process.execPath, ['--import', 'tsx', LISTENER, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const summaries = new Map<string, Summary>();
-  let ready = false;
-  readline.createInterface({ input: listener.stdout! }).on('line', (line) => {
-    if (line === 'ready') ready = true;
-    else {
+  const connection = new CallosumConnection({ socketPath });
+  let server: ChildProcess | undefined;
+  let listener: ChildProcess | undefined;
+  try {
+    server = await startHost('callosum-server.ts', socketPath);
+    listener = await startHost('callosum-listener.ts', socketPath, (line) => {
       const summary = JSON.parse(line) as Summary;
       summaries.set(summary.ref, summary);
-    }
-  });
-  const connection = new CallosumConnection({ socketPath });
-  try {
-    await until(() => ready, 'the Callosum listener to start', 30_000);
+    });
     connection.start();
     await until(() => connection.isConnected, 'the Callosum connection', 10_000);
 
@@ -83,7 +101,7 @@ export async function benchCallosumFlood(ctx: FloodContext, socketPath: string, 
     ];
   } finally {
     await connection.stop();
-    listener.kill('SIGTERM');
-    await new Promise((resolve) => (listener.exitCode !== null ? resolve(null) : listener.once('exit', resolve)));
+    await stopHost(listener);
+    await stopHost(server);
   }
 }

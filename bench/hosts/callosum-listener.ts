@@ -1,16 +1,13 @@
 /**
- * 2. The Callosum side of the flood, in a process of its own:
+ * 2. The listener of the flood, in a process of its own:
  * `node --import tsx bench/hosts/callosum-listener.ts SOCKET_PATH`
- * runs a CallosumServer and one client that reads as fast as it can, parsing
- * every message. Prints `ready`, then one JSON line per `logs`/`exit`:
- * what arrived for that ref (exec seen, line events, the exit's fields).
+ * is one client of the server that reads as fast as it can, parsing every
+ * message. Prints `ready`, then one JSON line per `logs`/`exit`: what arrived
+ * for that ref (exec seen, line events, the exit's fields).
  */
 import net from 'node:net';
-import { CallosumServer } from '../../src/index.js';
 
 const socketPath = process.argv[2]!;
-const server = new CallosumServer({ socketPath, keepAlive: true });
-await server.start();
 
 type Seen = { exec: boolean; lines: number };
 const seen = new Map<string, Seen>();
@@ -47,5 +44,5 @@ client.on('data', (chunk: string) => {
 client.once('connect', () => process.stdout.write('ready\n'));
 process.once('SIGTERM', () => {
   client.destroy();
-  void server.stop().then(() => process.exit(0));
+  process.exit(0);
 });
