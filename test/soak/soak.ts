@@ -40,7 +40,8 @@ export interface SoakSummary {
   mismatches: string[];
   exitsChecked: number;
   fds: { start: number; end: number };
-  rssMB: { start: number; max: number; end: number };
+  /** RSS after the warm-up, after the first 10 s (the heap has settled), at its highest, and at the end. */
+  rssMB: { start: number; settled: number; max: number; end: number };
   /** Kept when something did not match, for a look. */
   keptDir?: string;
 }
@@ -119,7 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     mismatches: [],
     exitsChecked: 0,
     fds: { start: 0, end: 0 },
-    rssMB: { start: 0, max: 0, end: 0 },
+    rssMB: { start: 0, settled: 0, max: 0, end: 0 },
   };
 
   const runOne = async (index: number): Promise<void> => {
@@ -197,6 +198,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       summary.rssMB.max = Math.max(summary.rssMB.max, rssMB());
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
+        if (summary.rssMB.settled === 0) summary.rssMB.settled = rssMB();
         progress(`soak: ${summary.children} children, ${(summary.bytesCompared / 1e6).toFixed(1)} MB compared, ${summary.mismatches.length} mismatches, fds ${openFds()}, rss ${rssMB()} MB`);
       }
     }
@@ -217,6 +219,6 @@ export function formatSummary(s: SoakSummary): string {
   return (
     `soak: ${s.children} children in ${s.seconds} s (${s.terminated} terminated, ${s.escalated} escalated to SIGKILL), ` +
     `${s.bytesCompared} bytes compared in ${s.linesCompared} lines, exits checked: ${s.exitsChecked}, mismatches: ${s.mismatches.length}, ` +
-    `fds ${s.fds.start}→${s.fds.end}, rss ${s.rssMB.start}→${s.rssMB.end} MB (max ${s.rssMB.max}), seed ${s.seed}`
+    `fds ${s.fds.start}→${s.fds.end}, rss ${s.rssMB.start}→${s.rssMB.settled || '-'} (10 s)→${s.rssMB.end} MB (max ${s.rssMB.max}), seed ${s.seed}`
   );
 }
