@@ -39,6 +39,7 @@ export const run: Command = {
 
     let managed: ManagedProcess | undefined;
     let stopRequested = false;
+    let signalled = false;
     const stop = () => {
       if (!managed) return;
       if (!stopRequested) {
@@ -50,6 +51,7 @@ export const run: Command = {
       }
     };
     const offSignals = onStopSignal(() => {
+      signalled = true;
       if (!managed) stopRequested = true;
       else stop();
     });
@@ -66,7 +68,8 @@ export const run: Command = {
       say(io, `${managed.name} ${describeEnd(exitCode, managed.state)}, log ${managed.logPath}`);
       return shellExitCode(exitCode);
     } finally {
-      offSignals();
+      // After a signal, stay subscribed: the host guard re-raises it (exit 130) once nobody listens, and the exit code is ours to give.
+      if (!signalled) offSignals();
       // Spawn forwarded the run to the journal's Callosum socket; deliver its exit before we go.
       await closeCallosumLinks();
     }
