@@ -95,6 +95,23 @@ test('listen --pretty prints aligned lines (no colour when stdout is not a termi
   });
 });
 
+test('listen waits for a server that is not there yet, then hears it', async () => {
+  const journal = tempJournal();
+  const started: BinProcess[] = [];
+  try {
+    const listen = startBin(['callosum', 'listen', '--journal', journal]);
+    started.push(listen);
+    await listen.waitFor('stderr', `waiting for a server on ${socketOf(journal)}`);
+    const server = startBin(['callosum', 'serve', '--journal', journal]);
+    started.push(server);
+    await listen.waitFor('stderr', `connected to ${socketOf(journal)}`);
+    assert.is((await runBin(['callosum', 'send', '--journal', journal, 'late', 'hello'])).code, 0);
+    await until(() => jsonLines(listen.stdout).some((message) => message.tract === 'late'), 'the message');
+  } finally {
+    for (const bin of started) await stopBin(bin);
+  }
+});
+
 test('pretty colours on a terminal', () => {
   const line = new PrettyPrinter(true).format({ tract: 'logs', event: 'exit', ts: 0, exit_code: 1 });
   assert.match(line, /\x1b\[31mexit/);

@@ -72,6 +72,21 @@ test('Ctrl-C (SIGINT) ends the child and its grandchildren, then exits with the 
   }
 });
 
+test('a second Ctrl-C kills a child that ignores SIGTERM at once (exit 137)', async () => {
+  const journal = tempJournal();
+  const bin = startBin(['run', '--journal', journal, '--', 'sh', '-c', 'trap "echo got TERM" TERM; echo ready; while :; do sleep 0.1; done']);
+  try {
+    await bin.waitFor('stdout', 'ready\n');
+    bin.child.kill('SIGINT');
+    await bin.waitFor('stdout', 'got TERM\n');
+    bin.child.kill('SIGINT');
+    const result = await bin.done;
+    assert.is(result.code, 137);
+  } finally {
+    await stopBin(bin);
+  }
+});
+
 test('SIGTERM to brainstem ends the child too', async () => {
   const journal = tempJournal();
   const bin = startBin(['run', '--journal', journal, '--', 'sleep', '60']);
