@@ -12,27 +12,29 @@ async function startHost(cmd: string[], env: Record<string, string> = {}) {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
+  // Listen for the exit at once: the host may be gone before the test looks.
+  const exited = once(host, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const lines = readline.createInterface({ input: host.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   const { pid, logPath } = JSON.parse(first) as { pid: number; logPath: string };
   const pids = await until(() => logTexts(logPath)[0], 'the child to report its grandchild');
   const grandchild = Number(/grandchild (\d+)/.exec(pids)![1]);
-  return { host, pid, grandchild, logPath };
+  return { host, exited, pid, grandchild, logPath };
 }
 
 test('a SIGKILLed host leaves no child and no grandchild behind', async () => {
-  const { host, pid, grandchild, logPath } = await startHost([fixture('grandchild.sh')]);
+  const { host, exited, pid, grandchild, logPath } = await startHost([fixture('grandchild.sh')]);
   assert.ok(alive(pid) && alive(grandchild));
   host.kill('SIGKILL');
-  await once(host, 'exit');
+  await exited;
   await until(() => !alive(pid) && !alive(grandchild), 'the orphans to be ended by the watchdog', 15_000);
   // What was logged before the kill is intact.
   assert.match(logTexts(logPath)[0]!, /^child \d+ grandchild \d+$/);
 });
 
 test('a host that exits with children running terminates them first', async () => {
-  const { host, pid, grandchild } = await startHost([fixture('grandchild.sh')], { HOST_EXIT: '1' });
-  const [code] = (await once(host, 'exit')) as [number];
+  const { exited, pid, grandchild } = await startHost([fixture('grandchild.sh')], { HOST_EXIT: '1' });
+  const [code] = await exited;
   assert.is(code, 0);
   await until(() => !alive(pid) && !alive(grandchild), 'the children to end', 15_000);
 });
