@@ -104,6 +104,8 @@ export class CallosumConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private holding = false;
+  /** Whether the socket is ref'd. A connecting socket queues a 'connect' listener per ref()/unref(), so only changes are passed on. */
+  private socketRefd = false;
   private pumpScheduled = false;
   private onMessage: ((message: CallosumMessage) => void) | undefined;
   private splitter: LineSplitter | undefined;
@@ -188,7 +190,7 @@ export class CallosumConnection {
     if (wasStarted && this.pending() > 0) {
       if (!this.socket) this.connect();
       // Referenced (bounded by the timer) so an awaited stop() settles before the process may exit.
-      this.socket?.ref();
+      this.refSocket(true);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.drainWaiters.push(() => {
@@ -320,6 +322,7 @@ export class CallosumConnection {
     const socket = net.createConnection(this.socketPath);
     this.socket = socket;
     socket.unref();
+    this.socketRefd = false;
     this.hold();
     socket.on('connect', () => {
       this.connected = true;
@@ -400,13 +403,21 @@ export class CallosumConnection {
       this.lingerTimer = setTimeout(() => this.release(), this.lingerMs);
       this.lingerTimer.unref();
     }
-    socket.ref();
+    this.refSocket(true);
   }
 
   private release(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.holding = false;
-    this.socket?.unref();
+    this.refSocket(false);
+  }
+
+  private refSocket(refd: boolean): void {
+    const socket = this.socket;
+    if (!socket || this.socketRefd === refd) return;
+    this.socketRefd = refd;
+    if (refd) socket.ref();
+    else socket.unref();
   }
 }
