@@ -141,7 +141,7 @@ export class ManagedProcess {
    * Waits for the process to end (every line logged) and returns its exit code.
    * With `timeout` (ms), rejects with `TimeoutError` and leaves the process running.
    */
-  wait(options: { timeout?: number } = {}): Promise<number> {
+  async wait(options: { timeout?: number } = {}): Promise<number> {
     const timeout = checkTimeout('timeout', options.timeout);
     const ended = this.done.then((code) => code ?? this.failedCode());
     if (timeout === undefined || !this.isRunning()) return ended;
