@@ -68,3 +68,15 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Runs a suite's tests in time zone `tz`, restoring the previous one after. */
+export function inTimeZone(suite: { before(fn: () => void): void; after(fn: () => void): void }, tz: string): void {
+  const previous = process.env.TZ;
+  suite.before(() => {
+    process.env.TZ = tz;
+  });
+  suite.after(() => {
+    if (previous === undefined) delete process.env.TZ;
+    else process.env.TZ = previous;
+  });
+}

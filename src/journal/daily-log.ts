@@ -74,15 +74,9 @@ export class DailyLog {
     this.rollAt = nextMidnight(now);
     const day = dayOf(now);
     if (day === this.day) return undefined;
-    const previous = this.fd;
     this.day = day;
     this.path = logFilePath(this.options.journal, day, this.options.ref, this.options.name);
-    this.fd = -1;
-    try {
-      this.openCurrent();
-    } finally {
-      closeQuietly(previous);
-    }
+    this.reopen();
     return { kind: 'rolled', path: this.path };
   }
 
@@ -103,6 +97,12 @@ export class DailyLog {
       if (onDisk && onDisk.ino === this.identity.ino && onDisk.dev === this.identity.dev) return undefined;
     }
     // Deleted, renamed or replaced by someone else (or a previous open failed): later lines must not go into an unlinked file.
+    this.reopen();
+    return { kind: 'opened', path: this.path };
+  }
+
+  /** Opens the file at `path` and links it before letting go of the old one, so the links never dangle. */
+  private reopen() {
     const previous = this.fd;
     this.fd = -1;
     try {
@@ -110,7 +110,6 @@ export class DailyLog {
     } finally {
       closeQuietly(previous);
     }
-    return { kind: 'opened', path: this.path };
   }
 
   private openCurrent() {

@@ -3,15 +3,9 @@ import * as assert from 'uvu/assert';
 import { ValidationError } from '../../src/index.js';
 import { checkDay, dayOf, nextMidnight } from '../../src/journal/day.js';
 import { localTimestamp } from '../../src/journal/line-format.js';
+import { inTimeZone } from '../helpers.js';
 
-const previousTZ = process.env.TZ;
-test.before(() => {
-  process.env.TZ = 'America/New_York';
-});
-test.after(() => {
-  if (previousTZ === undefined) delete process.env.TZ;
-  else process.env.TZ = previousTZ;
-});
+inTimeZone(test, 'America/New_York');
 
 const HOUR = 3_600_000;
 

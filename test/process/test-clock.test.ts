@@ -3,16 +3,9 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus, createTestClock, ManagedProcess, type HistoryEvent } from '../../src/index.js';
-import { alive, fixture, logTexts, readLog, tempJournal, until } from '../helpers.js';
+import { alive, fixture, inTimeZone, logTexts, readLog, tempJournal, until } from '../helpers.js';
 
-const previousTZ = process.env.TZ;
-test.before(() => {
-  process.env.TZ = 'America/New_York';
-});
-test.after(() => {
-  if (previousTZ === undefined) delete process.env.TZ;
-  else process.env.TZ = previousTZ;
-});
+inTimeZone(test, 'America/New_York');
 
 const HOUR = 3_600_000;
 
