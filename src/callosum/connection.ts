@@ -15,7 +15,11 @@ import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } 
 export type CallosumFields = Record<string, unknown>;
 
 export type EmitOptions = {
-  /** May be dropped, oldest first, when the sheddable queue is full. @default false */
+  /**
+   * May be dropped, oldest first, when the sheddable queue is full. A sheddable
+   * message is encoded only when written, so its `fields` must not change after
+   * `emit`; fields JSON cannot hold then count as shed. @default false
+   */
   sheddable?: boolean;
   /** Called once if this message is shed: dropped from the queue or lost with a failed write. */
   onShed?: () => void;
@@ -71,6 +75,12 @@ type Entry = {
   /** Encoded line, or the message to encode when it is written (lazy fields). */
   line: string | undefined;
   build: (() => CallosumMessage) | undefined;
+  /** A sheddable message's parts, composed and encoded only when written. */
+  tract: string;
+  event: string;
+  fields: CallosumFields | undefined;
+  /** What a sheddable entry counts against `maxSheddableBytes`. */
+  bytes: number;
   onShed: (() => void) | undefined;
 };
 
@@ -159,15 +169,20 @@ export class CallosumConnection {
       if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
       const kept = !options.sheddable;
       if (kept && this.kept.length >= this.maxKept) return this.refuse();
-      const entry: Entry = { seq: ++this.seq, kept, line: undefined, build: undefined, onShed: options.onShed };
+      const entry: Entry = { seq: ++this.seq, kept, line: undefined, build: undefined, tract, event, fields: undefined, bytes: 0, onShed: options.onShed };
       if (typeof fields === 'function') entry.build = () => this.compose(tract, event, fields());
-      else entry.line = encodeMessage(this.compose(tract, event, fields));
+      else if (kept) entry.line = encodeMessage(this.compose(tract, event, fields));
+      else {
+        // Under a flood most sheddable messages never go out: encode them only when written.
+        entry.fields = fields;
+        entry.bytes = roughBytes(fields);
+      }
       if (kept) {
         this.kept.push(entry);
         this.hold();
       } else {
         this.sheddable.push(entry);
-        this.sheddableBytes += entry.line?.length ?? 0;
+        this.sheddableBytes += entry.bytes;
         while (this.sheddable.length > this.maxSheddable || this.sheddableBytes > this.maxSheddableBytes) this.shedOldest();
       }
       this.schedulePump();
@@ -228,7 +243,7 @@ export class CallosumConnection {
   private shedOldest(): void {
     const entry = this.sheddable.shift();
     if (!entry) return;
-    this.sheddableBytes -= entry.line?.length ?? 0;
+    this.sheddableBytes -= entry.bytes;
     this.countShed(entry);
   }
 
@@ -247,7 +262,7 @@ export class CallosumConnection {
     const sheddable = this.sheddable.peek();
     if (kept && (!sheddable || kept.seq < sheddable.seq)) return this.kept.shift();
     if (!sheddable) return undefined;
-    this.sheddableBytes -= sheddable.line?.length ?? 0;
+    this.sheddableBytes -= sheddable.bytes;
     return this.sheddable.shift();
   }
 
@@ -281,9 +296,10 @@ export class CallosumConnection {
         let line = entry.line;
         if (line === undefined) {
           try {
-            line = encodeMessage(entry.build!());
+            line = encodeMessage(entry.fields ? this.compose(entry.tract, entry.event, entry.fields) : entry.build!());
           } catch (error) {
             this.onError(error);
+            if (!entry.kept) this.countShed(entry);
             continue;
           }
         }
@@ -420,4 +436,14 @@ export class CallosumConnection {
     if (refd) socket.ref();
     else socket.unref();
   }
+}
+
+/** About the encoded size of `fields`, without encoding them: string lengths plus room for keys and punctuation. */
+function roughBytes(fields: CallosumFields): number {
+  let bytes = 32;
+  for (const key in fields) {
+    const value = fields[key];
+    bytes += key.length + 4 + (typeof value === 'string' ? value.length : 16);
+  }
+  return bytes;
 }
