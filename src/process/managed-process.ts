@@ -2,7 +2,7 @@ import { createActor, type Actor, type InspectionEvent, type Observer } from 'xs
 import { getDefaultBus } from '../bus/create-bus.js';
 import { FINAL_STATES, type ProcessState } from '../bus/events.js';
 import { realClock, type Clock } from '../clock.js';
-import { TimeoutError, type JournalError } from '../errors.js';
+import { BrainstemError, TimeoutError, type JournalError } from '../errors.js';
 import { DailyLog } from '../journal/daily-log.js';
 import { deriveName, nextRef } from '../journal/names.js';
 import { resolveJournal } from '../journal/paths.js';
@@ -60,19 +60,8 @@ export class ManagedProcess {
     const bus = opts.bus ?? getDefaultBus();
     const now = () => clock.now();
     const name = opts.name ?? deriveName(args);
-    let ref = opts.ref ?? nextRef(now());
     const journal = resolveJournal(opts.journal);
-    let log: DailyLog;
-    for (;;) {
-      try {
-        log = new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined });
-        break;
-      } catch (error) {
-        // Another process took this default ref's millisecond for the same name: take the next free one.
-        if (opts.ref !== undefined || (error as JournalError).code !== 'EEXIST') throw error;
-        ref = nextRef(now());
-      }
-    }
+    const { ref, log } = openLog(journal, name, opts, now);
     linkCallosum(bus, journal, opts.callosum);
     bus.emit('log', { ref, name, kind: 'opened', path: log.path });
 
@@ -143,7 +132,7 @@ export class ManagedProcess {
    */
   async wait(options: { timeout?: number } = {}): Promise<number> {
     const timeout = checkTimeout('timeout', options.timeout);
-    const ended = this.done.then((code) => code ?? this.failedCode());
+    const ended = this.done.then(() => this.finalCode());
     if (timeout === undefined || !this.isRunning()) return ended;
     return new Promise<number>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => reject(new TimeoutError(this.ref, this.name, timeout)), timeout);
@@ -191,10 +180,26 @@ export class ManagedProcess {
     });
   }
 
-  private failedCode(): number {
-    const { spawnError } = this.actor.getSnapshot().context;
-    if (spawnError) throw spawnError;
-    return -1;
+  /** The exit code of an ended process; a machine that crashed is an error, not an exit code. */
+  private finalCode(): number {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.status === 'error') {
+      throw new BrainstemError(`${this.name} (ref ${this.ref}): its process machine failed: ${String(snapshot.error)}`, { cause: snapshot.error });
+    }
+    const { exitCode, spawnError } = snapshot.context;
+    if (exitCode === null && spawnError) throw spawnError;
+    return exitCode ?? -1;
+  }
+}
+
+/** Opens the process's log; a default ref whose file another process already took moves to the next free millisecond. */
+function openLog(journal: string, name: string, opts: SpawnOptions, now: () => number): { ref: string; log: DailyLog } {
+  for (let ref = opts.ref ?? nextRef(now()); ; ref = nextRef(now())) {
+    try {
+      return { ref, log: new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined }) };
+    } catch (error) {
+      if (opts.ref !== undefined || (error as JournalError).code !== 'EEXIST') throw error;
+    }
   }
 }
 
