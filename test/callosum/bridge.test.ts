@@ -7,7 +7,7 @@ import type { TransitionEvent } from '../../src/bus/events.js';
 import { CallosumConnection } from '../../src/callosum/connection.js';
 import type { CallosumMessage } from '../../src/callosum/protocol.js';
 import { CallosumServer } from '../../src/callosum/server.js';
-import { tempDir, waitFor } from './helpers.js';
+import { serverWithListener, tempDir, waitFor } from './helpers.js';
 
 const CMD = ['worker', '--flag'];
 
@@ -38,20 +38,14 @@ type Harness = { tmp: ReturnType<typeof tempDir>; server: CallosumServer; heard:
 
 async function harness(serverOptions: { clientBufferBytes?: number } = {}): Promise<Harness> {
   const tmp = tempDir();
-  const server = new CallosumServer({ socketPath: tmp.socket, ...serverOptions });
-  await server.start();
-  const heard: CallosumMessage[] = [];
-  const listener = new CallosumConnection({ socketPath: tmp.socket });
-  listener.start((message) => heard.push(message));
-  await waitFor('listener connected', () => listener.isConnected);
+  const { server, heard, listener, stop } = await serverWithListener(tmp.socket, serverOptions);
   return {
     tmp,
     server,
     heard,
     listener,
     close: async () => {
-      await listener.stop();
-      await server.stop();
+      await stop();
       tmp.cleanup();
     },
   };
@@ -137,12 +131,7 @@ test('while the server is away: exec, the newest lines and exit wait and go out 
   p.run(9);
   p.lines(9, 0, 15_000);
   p.end(9, 'exited', 0);
-  const server = new CallosumServer({ socketPath: tmp.socket });
-  await server.start();
-  const heard: CallosumMessage[] = [];
-  const listener = new CallosumConnection({ socketPath: tmp.socket });
-  listener.start((message) => heard.push(message));
-  await waitFor('listener connected', () => listener.isConnected);
+  const { heard, stop } = await serverWithListener(tmp.socket);
   connection.start();
   try {
     await waitFor('exit', () => logs(heard, 'q1').some((message) => message.event === 'exit'));
@@ -155,8 +144,7 @@ test('while the server is away: exec, the newest lines and exit wait and go out 
   } finally {
     unsubscribe();
     await connection.stop();
-    await listener.stop();
-    await server.stop();
+    await stop();
     tmp.cleanup();
   }
 });

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { CallosumConnection } from '../../src/callosum/connection.js';
 import type { CallosumMessage } from '../../src/callosum/protocol.js';
 import { CallosumServer } from '../../src/callosum/server.js';
-import { FIXTURES, sleep, startChild, startServerProcess, tempDir, waitFor } from './helpers.js';
+import { FIXTURES, serverWithListener, sleep, startChild, startServerProcess, tempDir, waitFor } from './helpers.js';
 
 test('messages emitted before any server exists go out once it starts', async () => {
   const tmp = tempDir();
@@ -115,20 +115,14 @@ test('a script that never stops its connection exits by itself when no server is
 
 test('a script that never stops its connection still delivers its kept message, then exits', async () => {
   const tmp = tempDir();
-  const server = new CallosumServer({ socketPath: tmp.socket });
-  await server.start();
-  const heard: CallosumMessage[] = [];
-  const listener = new CallosumConnection({ socketPath: tmp.socket });
-  listener.start((message) => heard.push(message));
-  await waitFor('listener connected', () => listener.isConnected);
+  const { heard, stop } = await serverWithListener(tmp.socket);
   const script = startChild(process.execPath, ['--import', 'tsx', LEAVE, tmp.socket]);
   const timer = setTimeout(() => script.child.kill('SIGKILL'), 30_000);
   const code = await script.exited;
   clearTimeout(timer);
   assert.is(code, 0, `exited on its own (stderr: ${script.stderr()})`);
   await waitFor('the message from the script', () => heard.some((message) => message.ref === 'leave'));
-  await listener.stop();
-  await server.stop();
+  await stop();
   tmp.cleanup();
 });
 

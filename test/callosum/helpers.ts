@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CallosumConnection, CallosumServer, type CallosumMessage } from '../../src/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const PEER = path.join(FIXTURES, 'callosum_peer.py');
@@ -76,4 +77,26 @@ export async function startServerProcess(socketPath: string): Promise<Child> {
   await waitFor('the server process to listen', () => server.lines.includes('ready') || server.child.exitCode !== null);
   if (!server.lines.includes('ready')) throw new Error(`server process failed: ${server.stderr()}`);
   return server;
+}
+
+/** A started server on `socketPath` and a connected listener that records every message it hears. */
+export async function serverWithListener(
+  socketPath: string,
+  serverOptions: { clientBufferBytes?: number } = {},
+): Promise<{ server: CallosumServer; listener: CallosumConnection; heard: CallosumMessage[]; stop: () => Promise<void> }> {
+  const server = new CallosumServer({ socketPath, ...serverOptions });
+  await server.start();
+  const heard: CallosumMessage[] = [];
+  const listener = new CallosumConnection({ socketPath });
+  listener.start((message) => heard.push(message));
+  await waitFor('listener connected', () => listener.isConnected);
+  return {
+    server,
+    listener,
+    heard,
+    stop: async () => {
+      await listener.stop();
+      await server.stop();
+    },
+  };
 }
