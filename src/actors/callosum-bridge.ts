@@ -9,7 +9,8 @@
  *
  * exec, exit and transitions are kept messages (never shed, they wait for a
  * server); lines are sheddable and each shed one is counted against its
- * process. The exit's `lines_shed` is computed when the exit is written, after
+ * process. Lines travel as the bus delivered them, a pipe chunk at a time:
+ * one `emitEach` batch per run of lines from one stream. The exit's `lines_shed` is computed when the exit is written, after
  * every earlier line of its process has gone out or been shed.
  */
 import { fromCallback, type EventObject } from 'xstate';
@@ -18,12 +19,12 @@ import type { Stamped } from '../bus/events.js';
 import type { CallosumConnection } from '../callosum/connection.js';
 
 export type CallosumBridgeInput = {
-  bus: Pick<Bus, 'on'>;
+  bus: Pick<Bus, 'on' | 'onBatch'>;
   /** Shared by the whole runtime; the bridge neither starts nor stops it. */
   connection: CallosumConnection;
 };
 
-type Tracked = { shed: number; countShed: () => void };
+type Tracked = { shed: number; countShed: (count: number) => void };
 
 /** Subscribes the bridge; returns the function that unsubscribes it. */
 export function bridgeBusToCallosum({ bus, connection }: CallosumBridgeInput): () => void {
@@ -31,7 +32,7 @@ export function bridgeBusToCallosum({ bus, connection }: CallosumBridgeInput): (
   const track = (ref: string): Tracked => {
     let tracked = processes.get(ref);
     if (!tracked) {
-      const created: Tracked = { shed: 0, countShed: () => created.shed++ };
+      const created: Tracked = { shed: 0, countShed: (count) => (created.shed += count) };
       processes.set(ref, created);
       tracked = created;
     }
@@ -64,15 +65,29 @@ export function bridgeBusToCallosum({ bus, connection }: CallosumBridgeInput): (
     }
   };
 
-  const onLine = (event: Stamped<'line'>) => {
-    const tracked = track(event.ref);
-    const { ref, name, pid, stream, line } = event;
-    const queued = connection.emit('logs', 'line', { ref, name, pid, stream, line, ts: event.at }, { sheddable: true, onShed: tracked.countShed });
-    if (!queued) tracked.shed++;
+  const send = (events: readonly Stamped<'line'>[], from: number, to: number) => {
+    const { ref, name, pid, stream, at } = events[from]!;
+    const tracked = track(ref);
+    const lines: string[] = new Array(to - from);
+    for (let i = from; i < to; i++) lines[i - from] = events[i]!.line;
+    const queued = connection.emitEach('logs', 'line', { ref, name, pid, stream, ts: at }, 'line', lines, { onShed: tracked.countShed });
+    if (!queued) tracked.shed += lines.length;
+  };
+
+  const onLines = (events: readonly Stamped<'line'>[]) => {
+    // A batch is one chunk of one stream; split it anyway wherever that does not hold.
+    let from = 0;
+    for (let i = 1; i <= events.length; i++) {
+      const first = events[from]!;
+      const event = events[i];
+      if (event && event.ref === first.ref && event.stream === first.stream && event.pid === first.pid && event.name === first.name && event.at === first.at) continue;
+      send(events, from, i);
+      from = i;
+    }
   };
 
   const offTransition = bus.on('transition', onTransition);
-  const offLine = bus.on('line', onLine);
+  const offLine = bus.onBatch('line', onLines);
   return () => {
     offTransition();
     offLine();

@@ -4,6 +4,8 @@ import { Ring } from './ring.js';
 
 export type BusHandler<K extends BusEventType> = (event: Stamped<K>) => void;
 export type BusWildcardHandler = <K extends BusEventType>(type: K, event: Stamped<K>) => void;
+/** Receives every event of one type as the batches they were emitted in (one pipe chunk's lines, say); `emit` makes a batch of one. */
+export type BusBatchHandler<K extends BusEventType> = (events: readonly Stamped<K>[]) => void;
 export type BusErrorHandler = (error: unknown, type: BusEventType, event: Stamped<BusEventType>) => void;
 
 export interface BusOptions {
@@ -29,6 +31,13 @@ export interface Bus {
   on(type: '*', handler: BusWildcardHandler): () => void;
   off<K extends BusEventType>(type: K, handler: BusHandler<K>): void;
   off(type: '*', handler: BusWildcardHandler): void;
+  /**
+   * Subscribes to whole batches of one type, for consumers whose cost is per
+   * delivery rather than per event (the Callosum bridge encodes a chunk's
+   * lines in one go). Called after the per-event handlers; returns the
+   * function that unsubscribes.
+   */
+  onBatch<K extends BusEventType>(type: K, handler: BusBatchHandler<K>): () => void;
   /** Stamps `payload` with `seq` and `at`, delivers it, keeps it in history, and returns the stamped event. */
   emit<K extends BusEventType>(type: K, payload: BusEvents[K]): Stamped<K>;
   /** Delivers many events of one type in order, as `emit` would one by one, but looks its handlers up once. */
@@ -59,6 +68,7 @@ export function createBus(options: BusOptions = {}): Bus {
   const lines = new LineHistory(options.lineHistoryLimit ?? 1_000, options.lineHistoryChars ?? 64 * 1024);
   // mitt calls handlers in a plain loop, so one that throws would stop the rest: wrap each once.
   const wrapped = new Map<string, Map<AnyHandler, AnyHandler>>();
+  const batchHandlers = new Map<BusEventType, Set<AnyHandler>>();
   let seq = 0;
   let handlerErrors = 0;
 
@@ -104,6 +114,25 @@ export function createBus(options: BusOptions = {}): Bus {
     emitter.off(type as BusEventType, safe);
   };
 
+  const onBatch = (type: BusEventType, handler: AnyHandler) => {
+    let handlers = batchHandlers.get(type);
+    if (!handlers) batchHandlers.set(type, (handlers = new Set()));
+    handlers.add(handler);
+    return () => void batchHandlers.get(type)?.delete(handler);
+  };
+
+  const deliverBatch = <K extends BusEventType>(type: K, events: readonly Stamped<K>[]) => {
+    const handlers = batchHandlers.get(type);
+    if (!handlers || handlers.size === 0) return;
+    for (const handler of [...handlers]) {
+      try {
+        handler(events);
+      } catch (error) {
+        report(error, type, events[0]! as Stamped<BusEventType>);
+      }
+    }
+  };
+
   const stamp = <K extends BusEventType>(payload: BusEvents[K], at: number): Stamped<K> => {
     const event = payload as Stamped<K>;
     event.seq = ++seq;
@@ -119,10 +148,12 @@ export function createBus(options: BusOptions = {}): Bus {
   const bus: Bus = {
     on: on as Bus['on'],
     off: off as Bus['off'],
+    onBatch: onBatch as Bus['onBatch'],
     emit(type, payload) {
       const event = stamp(payload, now());
       keep(type, event);
       emitter.emit(type, event);
+      deliverBatch(type, [event]);
       return event;
     },
     emitBatch(type, payloads) {
@@ -130,12 +161,15 @@ export function createBus(options: BusOptions = {}): Bus {
       const at = now();
       const typed = [...(emitter.all.get(type) ?? [])] as AnyHandler[];
       const wildcard = [...(emitter.all.get('*') ?? [])] as AnyHandler[];
-      for (const payload of payloads) {
-        const event = stamp(payload, at);
+      const events: Stamped<typeof type>[] = new Array(payloads.length);
+      for (let i = 0; i < payloads.length; i++) {
+        const event = stamp(payloads[i]!, at);
+        events[i] = event;
         keep(type, event);
         for (const handler of typed) handler(event);
         for (const handler of wildcard) handler(type, event);
       }
+      deliverBatch(type, events);
     },
     history() {
       const kept = lifecycle.toArray();

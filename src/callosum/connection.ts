@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { Deque } from './deque.js';
 import { LineSplitter } from './line-splitter.js';
-import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
+import { encodeEach, encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
 
 export type CallosumFields = Record<string, unknown>;
 
@@ -23,6 +23,11 @@ export type EmitOptions = {
   sheddable?: boolean;
   /** Called once if this message is shed: dropped from the queue or lost with a failed write. */
   onShed?: () => void;
+};
+
+export type EmitEachOptions = {
+  /** Called with the number of messages lost whenever some of the batch is shed, oldest first. */
+  onShed?: (count: number) => void;
 };
 
 export type CallosumConnectionOptions = {
@@ -56,7 +61,7 @@ export type CallosumConnectionOptions = {
 
 export type CallosumConnectionStats = {
   connected: boolean;
-  /** Messages waiting in the kept and sheddable queues. */
+  /** Messages waiting in the kept and sheddable queues (a batch from `emitEach` counts its messages). */
   queuedKept: number;
   queuedSheddable: number;
   /** Messages flushed to the socket. */
@@ -72,6 +77,8 @@ export type CallosumConnectionStats = {
 type Entry = {
   seq: number;
   kept: boolean;
+  /** How many messages: 1, or the values of an `emitEach` batch. */
+  count: number;
   /** Encoded line, or the message to encode when it is written (lazy fields). */
   line: string | undefined;
   build: (() => CallosumMessage) | undefined;
@@ -79,9 +86,14 @@ type Entry = {
   tract: string;
   event: string;
   fields: CallosumFields | undefined;
+  /** An `emitEach` batch: one message per value, with `field` set to it. */
+  field: string | undefined;
+  values: readonly string[] | undefined;
+  /** What each of `values` costs beyond its own length, in `bytes`. */
+  overhead: number;
   /** What a sheddable entry counts against `maxSheddableBytes`. */
   bytes: number;
-  onShed: (() => void) | undefined;
+  onShed: ((count: number) => void) | undefined;
 };
 
 type Write = { entries: Entry[]; done: boolean };
@@ -103,6 +115,8 @@ export class CallosumConnection {
 
   private readonly kept = new Deque<Entry>();
   private readonly sheddable = new Deque<Entry>();
+  /** Messages in `sheddable`: its entries' counts. */
+  private sheddableCount = 0;
   private sheddableBytes = 0;
   private readonly writes = new Set<Write>();
   private seq = 0;
@@ -141,7 +155,7 @@ export class CallosumConnection {
   }
 
   stats(): CallosumConnectionStats {
-    return { connected: this.connected, queuedKept: this.kept.length, queuedSheddable: this.sheddable.length, ...this.counts };
+    return { connected: this.connected, queuedKept: this.kept.length, queuedSheddable: this.sheddableCount, ...this.counts };
   }
 
   /**
@@ -169,7 +183,7 @@ export class CallosumConnection {
       if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
       const kept = !options.sheddable;
       if (kept && this.kept.length >= this.maxKept) return this.refuse();
-      const entry: Entry = { seq: ++this.seq, kept, line: undefined, build: undefined, tract, event, fields: undefined, bytes: 0, onShed: options.onShed };
+      const entry = this.entry(kept, tract, event, options.onShed);
       if (typeof fields === 'function') entry.build = () => this.compose(tract, event, fields());
       else if (kept) entry.line = encodeMessage(this.compose(tract, event, fields));
       else {
@@ -180,16 +194,48 @@ export class CallosumConnection {
       if (kept) {
         this.kept.push(entry);
         this.hold();
-      } else {
-        this.sheddable.push(entry);
-        this.sheddableBytes += entry.bytes;
-        while (this.sheddable.length > this.maxSheddable || this.sheddableBytes > this.maxSheddableBytes) this.shedOldest();
-      }
+      } else this.queueSheddable(entry);
       this.schedulePump();
       return true;
     } catch {
       return this.refuse();
     }
+  }
+
+  /**
+   * Queues one sheddable message per value, `{ ...defaults, tract, event,
+   * ...shared, [field]: value }`, in order, as one batch: encoded in one go
+   * when written (the shared part once), shed oldest first. For high-volume
+   * traffic such as a chunk of log lines. `shared` and `values` must not
+   * change after the call. Never throws, never waits; returns false when the
+   * batch was refused (connection stopped), and then none of it is sent.
+   */
+  emitEach(tract: string, event: string, shared: CallosumFields, field: string, values: readonly string[], options: EmitEachOptions = {}): boolean {
+    if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
+    if (values.length === 0) return true;
+    const entry = this.entry(false, tract, event, options.onShed);
+    entry.count = values.length;
+    entry.fields = shared;
+    entry.field = field;
+    entry.values = values;
+    entry.overhead = roughBytes(shared) + field.length + 4;
+    let bytes = values.length * entry.overhead;
+    for (let i = 0; i < values.length; i++) bytes += values[i]!.length;
+    entry.bytes = bytes;
+    this.queueSheddable(entry);
+    this.schedulePump();
+    return true;
+  }
+
+  private entry(kept: boolean, tract: string, event: string, onShed: ((count: number) => void) | undefined): Entry {
+    return { seq: ++this.seq, kept, count: 1, line: undefined, build: undefined, tract, event, fields: undefined, field: undefined, values: undefined, overhead: 0, bytes: 0, onShed };
+  }
+
+  private queueSheddable(entry: Entry): void {
+    this.sheddable.push(entry);
+    this.sheddableCount += entry.count;
+    this.sheddableBytes += entry.bytes;
+    while (this.sheddableCount > this.maxSheddable || this.sheddableBytes > this.maxSheddableBytes) this.shedOldest();
   }
 
   /**
@@ -229,6 +275,16 @@ export class CallosumConnection {
     return { ...this.defaults, tract, event, ...fields };
   }
 
+  /** A lazily encoded entry's line(s). */
+  private encode(entry: Entry): string {
+    if (entry.values) {
+      const shared = this.compose(entry.tract, entry.event, entry.fields!);
+      delete shared[entry.field!];
+      return encodeEach(shared, entry.field!, entry.values);
+    }
+    return encodeMessage(entry.fields ? this.compose(entry.tract, entry.event, entry.fields) : entry.build!());
+  }
+
   private refuse(): false {
     this.counts.refused++;
     return false;
@@ -236,21 +292,40 @@ export class CallosumConnection {
 
   private pending(): number {
     let inFlight = 0;
-    for (const write of this.writes) inFlight += write.entries.length;
-    return this.kept.length + this.sheddable.length + inFlight;
+    for (const write of this.writes) for (const entry of write.entries) inFlight += entry.count;
+    return this.kept.length + this.sheddableCount + inFlight;
   }
 
+  /** Sheds the oldest queued messages until the queue is within bounds: from a batch, only as many as needed. */
   private shedOldest(): void {
+    const oldest = this.sheddable.peek();
+    if (oldest?.values && oldest.count > 1) {
+      const overCount = this.sheddableCount - this.maxSheddable;
+      const overBytes = this.sheddableBytes - this.maxSheddableBytes;
+      let drop = 0;
+      let freed = 0;
+      while (drop < oldest.count && (drop < overCount || freed < overBytes)) freed += oldest.overhead + oldest.values[drop++]!.length;
+      if (drop < oldest.count) {
+        oldest.values = oldest.values.slice(drop);
+        oldest.count -= drop;
+        oldest.bytes -= freed;
+        this.sheddableCount -= drop;
+        this.sheddableBytes -= freed;
+        this.countShed(oldest, drop);
+        return;
+      }
+    }
     const entry = this.sheddable.shift();
     if (!entry) return;
+    this.sheddableCount -= entry.count;
     this.sheddableBytes -= entry.bytes;
     this.countShed(entry);
   }
 
-  private countShed(entry: Entry): void {
-    this.counts.shed++;
+  private countShed(entry: Entry, count = entry.count): void {
+    this.counts.shed += count;
     try {
-      entry.onShed?.();
+      entry.onShed?.(count);
     } catch (error) {
       this.onError(error);
     }
@@ -262,6 +337,7 @@ export class CallosumConnection {
     const sheddable = this.sheddable.peek();
     if (kept && (!sheddable || kept.seq < sheddable.seq)) return this.kept.shift();
     if (!sheddable) return undefined;
+    this.sheddableCount -= sheddable.count;
     this.sheddableBytes -= sheddable.bytes;
     return this.sheddable.shift();
   }
@@ -296,7 +372,7 @@ export class CallosumConnection {
         let line = entry.line;
         if (line === undefined) {
           try {
-            line = encodeMessage(entry.fields ? this.compose(entry.tract, entry.event, entry.fields) : entry.build!());
+            line = this.encode(entry);
           } catch (error) {
             this.onError(error);
             if (!entry.kept) this.countShed(entry);
@@ -314,7 +390,7 @@ export class CallosumConnection {
         if (error) return; // 'close' handles the entries of failed writes
         write.done = true;
         this.writes.delete(write);
-        this.counts.sent += entries.length;
+        for (const entry of entries) this.counts.sent += entry.count;
         this.settle();
       });
     }

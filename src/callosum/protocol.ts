@@ -37,6 +37,31 @@ export function encodeMessage(message: CallosumMessage): string {
   return (HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json) + '\n';
 }
 
+// A string that needs nothing escaped can be quoted as it is, the common case for log lines.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+/** A string as an ASCII JSON string literal, escaped as Python's json.dumps would. */
+export function quoteString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  const json = JSON.stringify(value);
+  return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json;
+}
+
+/**
+ * Encodes one message per value: `message` with `field` set to each value in
+ * turn, as consecutive ASCII NDJSON lines. The shared part is encoded once,
+ * so a batch of log lines costs little more than the lines themselves.
+ * Throws a `TypeError` for values JSON cannot hold (BigInt, cycles).
+ */
+export function encodeEach(message: CallosumMessage, field: string, values: readonly string[]): string {
+  const shared = encodeMessage(message);
+  // `{...}\n` minus `}\n`, plus the varying field last.
+  const prefix = `${shared.slice(0, -2)},${quoteString(field)}:`;
+  let lines = '';
+  for (let i = 0; i < values.length; i++) lines += `${prefix}${quoteString(values[i]!)}}\n`;
+  return lines;
+}
+
 /**
  * Parses one line (without its terminator) into a message, or returns
  * `undefined` for anything that is not a JSON object with string `tract` and
