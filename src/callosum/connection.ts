@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import { Deque } from './deque.js';
-import { LineSplitter } from './line-splitter.js';
+import { forEachLine, LineSplitter } from './line-splitter.js';
 import { encodeEach, encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
 
 export type CallosumFields = Record<string, unknown>;
@@ -167,7 +167,7 @@ export class CallosumConnection {
     if (this.state !== 'idle') return;
     this.state = 'started';
     this.onMessage = onMessage;
-    if (onMessage) this.splitter = new LineSplitter((line) => this.receive(line), this.maxLineBytes);
+    if (onMessage) this.splitter = new LineSplitter((buffer, start, end) => forEachLine(buffer, start, end, (line) => this.receive(line)), this.maxLineBytes);
     this.connect();
   }
 

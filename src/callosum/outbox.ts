@@ -11,8 +11,13 @@ import type { Socket } from 'node:net';
 /** Bytes handed to the socket per write: many messages, one syscall. */
 const BATCH_BYTES = 256 * 1024;
 
+const EMPTY: Item = { data: '', count: 0 };
+
+/** Encoded messages, ASCII: a string's length is its byte count. A Buffer is a run of whole lines forwarded as they came. */
+type Item = { data: string | Buffer; count: number };
+
 export class Outbox {
-  private queue: string[] = [];
+  private queue: Item[] = [];
   private head = 0;
   private queuedBytes = 0;
   private scheduled = false;
@@ -59,14 +64,15 @@ export class Outbox {
     return false;
   }
 
-  /** Queues one encoded line (ASCII, so its length is its byte count). */
-  push(line: string): void {
-    this.queue.push(line);
-    this.queuedBytes += line.length;
+  /** Queues `count` encoded messages, each ending with `\n` (ASCII, so a string's length is its byte count). */
+  push(data: string | Buffer, count = 1): void {
+    this.queue.push({ data, count });
+    this.queuedBytes += data.length;
     while (this.queuedBytes > this.maxBytes && this.head < this.queue.length) {
-      this.queuedBytes -= this.queue[this.head]!.length;
-      this.queue[this.head++] = '';
-      this.dropped++;
+      const item = this.queue[this.head]!;
+      this.queuedBytes -= item.data.length;
+      this.queue[this.head++] = EMPTY;
+      this.dropped += item.count;
     }
     this.compact();
     if (!this.scheduled) {
@@ -82,16 +88,24 @@ export class Outbox {
   private flush(): void {
     const socket = this.socket;
     while (this.head < this.queue.length && socket.writable && !socket.writableNeedDrain) {
-      const parts: string[] = [];
+      // Corked, the batch leaves in one writev: forwarded Buffers are never copied.
+      socket.cork();
+      let strings = '';
       let bytes = 0;
       while (this.head < this.queue.length && bytes < BATCH_BYTES) {
-        const line = this.queue[this.head]!;
-        this.queue[this.head++] = '';
-        parts.push(line);
-        bytes += line.length;
+        const { data } = this.queue[this.head]!;
+        this.queue[this.head++] = EMPTY;
+        bytes += data.length;
+        if (typeof data === 'string') strings += data;
+        else {
+          if (strings) socket.write(strings);
+          strings = '';
+          socket.write(data);
+        }
       }
+      if (strings) socket.write(strings);
+      socket.uncork();
       this.queuedBytes -= bytes;
-      socket.write(parts.join(''));
     }
     this.compact();
     this.onFlushed();

@@ -11,6 +11,7 @@ import { CallosumError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { Outbox } from './outbox.js';
 import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
+import { FORWARD, MessageScanner, STAMP } from './scan.js';
 
 export type CallosumServerOptions = {
   /** @default `<journal>/health/callosum.sock` */
@@ -56,7 +57,7 @@ export type CallosumServerStats = {
   paced: number;
 };
 
-type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter };
+type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter; scanner: MessageScanner };
 
 /** How long to wait for an existing socket to answer before calling it live. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -143,8 +144,7 @@ export class CallosumServer {
     } catch {
       return false;
     }
-    this.counts.broadcast++;
-    for (const client of this.clients) client.outbox.push(line);
+    this.forward(line, 1);
     return true;
   }
 
@@ -180,7 +180,8 @@ export class CallosumServer {
     const client: Client = {
       socket,
       outbox: new Outbox(socket, this.clientBufferBytes, () => this.pace()),
-      splitter: new LineSplitter((line) => this.receive(line), this.maxLineBytes),
+      splitter: new LineSplitter((buffer, start, end) => this.receiveLines(client, buffer, start, end), this.maxLineBytes),
+      scanner: new MessageScanner(),
     };
     this.clients.add(client);
     if (this.paused) socket.pause();
@@ -228,6 +229,41 @@ export class CallosumServer {
     }
   }
 
+  /**
+   * Broadcasts a region of whole lines from one client. Lines the scanner
+   * settles need no parsing: those with `ts` go out as they came, a run of
+   * them as one slice of the chunk; the rest are parsed one by one.
+   */
+  private receiveLines(client: Client, buffer: Buffer, start: number, end: number): void {
+    // latin1: one character per byte, so positions in the text are positions in the buffer.
+    const text = buffer.toString('latin1', start, end);
+    const scanner = client.scanner;
+    let run = 0;
+    let runCount = 0;
+    let at = 0;
+    while (at < text.length) {
+      const newline = text.indexOf('\n', at);
+      const verdict = scanner.scan(text, at, newline);
+      if (verdict === FORWARD) {
+        if (runCount++ === 0) run = at;
+      } else {
+        if (runCount > 0) this.forward(buffer.subarray(start + run, start + at), runCount);
+        runCount = 0;
+        if (verdict === STAMP) this.forward(`${text.slice(at, newline - 1)},"ts":${Date.now()}}\n`, 1);
+        else this.receive(buffer.subarray(start + at, start + newline));
+      }
+      at = newline + 1;
+    }
+    if (runCount > 0) this.forward(buffer.subarray(start + run, end), runCount);
+  }
+
+  /** Queues `count` encoded messages for every client. */
+  private forward(data: string | Buffer, count: number): void {
+    this.counts.broadcast += count;
+    for (const client of this.clients) client.outbox.push(data, count);
+  }
+
+  /** One line the scanner could not settle: parsed, then forwarded or re-encoded, or ignored. */
   private receive(line: Buffer): void {
     const message = parseMessage(line);
     if (message === undefined) {
@@ -237,9 +273,7 @@ export class CallosumServer {
     // Already stamped and pure ASCII (what brainstem clients send): forward the
     // bytes as they came instead of re-encoding, the server's hottest path in a flood.
     if ('ts' in message && isAscii(line) && line[line.length - 1] !== 0x0d) {
-      this.counts.broadcast++;
-      const text = line.toString('latin1') + '\n';
-      for (const client of this.clients) client.outbox.push(text);
+      this.forward(line.toString('latin1') + '\n', 1);
       return;
     }
     this.broadcast(message);

@@ -39,6 +39,54 @@ test('broadcasts every valid message to every client, the sender too, adding ts 
   }
 });
 
+test('a flood mixed with junk, non-ASCII, CRLF and lines split across writes: every valid message, in order, as JSON', async () => {
+  const tmp = tempDir();
+  const server = new CallosumServer({ socketPath: tmp.socket });
+  await server.start();
+  try {
+    const sender = await rawClient(tmp.socket);
+    const listener = await rawClient(tmp.socket);
+    await waitFor('both clients accepted', () => server.stats().clients === 2);
+    const line = (n: number, text = `line ${n}`) => JSON.stringify({ tract: 'logs', event: 'line', ref: 'r', ts: 7, line: text, n });
+    const sent = [
+      line(1),
+      line(2),
+      'junk',
+      line(3),
+      JSON.stringify({ tract: 'logs', event: 'line', n: 4 }), // no ts: stamped
+      line(5),
+      `${line(6)}\r`, // CRLF
+      Buffer.from(line(7, 'h\u00e9 \u2713')).toString('latin1'), // raw UTF-8, re-encoded as ASCII
+      '{"tract": "logs", "event": "line", "ts": 7, "n": 8}', // Python's spacing
+      line(9),
+      `${line(10).slice(0, -1)},"tract":1}`, // tract overridden by a number: not a message
+      line(11),
+    ];
+    const bytes = Buffer.from(sent.join('\n') + '\n', 'latin1');
+    // Cut mid-line twice, so some lines arrive in two pieces.
+    const cuts = [0, Math.floor(bytes.length / 3), Math.floor((bytes.length * 2) / 3) + 5, bytes.length];
+    for (let i = 1; i < cuts.length; i++) {
+      sender.socket.write(bytes.subarray(cuts[i - 1]!, cuts[i]!));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor('ten messages', () => listener.lines.length >= 10);
+    const heard = listener.messages();
+    assert.equal(
+      heard.map((message) => message.n),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 11],
+    );
+    for (const message of heard) assert.is(typeof message.ts, 'number');
+    assert.is(heard[6].line, 'h\u00e9 \u2713', 'non-ASCII text intact');
+    assert.ok(listener.lines.every((text) => /^[\x20-\x7e]*$/.test(text)), 'every line on the wire is pure ASCII');
+    assert.is(server.stats().ignored, 2);
+    sender.socket.destroy();
+    listener.socket.destroy();
+  } finally {
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
 test('a stale socket left by a killed server is replaced', async () => {
   const tmp = tempDir();
   const dead = await startServerProcess(tmp.socket);
