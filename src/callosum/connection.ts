@@ -51,6 +51,13 @@ export type CallosumConnectionOptions = {
    * answers. @default 1000
    */
   lingerMs?: number;
+  /**
+   * How long `backpressure()` may hold producers back at a stretch while the
+   * server takes messages more slowly than they come. A queue that has not
+   * caught up by then sheds instead, and nobody is held again until it has.
+   * 0 never holds anyone. @default 1000
+   */
+  paceMs?: number;
   /** First reconnect delay, doubled per failure up to `maxBackoffMs`. @default 50 */
   initialBackoffMs?: number;
   /** @default 2000 */
@@ -109,6 +116,7 @@ export class CallosumConnection {
   private readonly maxSheddableBytes: number;
   private readonly maxLineBytes: number;
   private readonly lingerMs: number;
+  private readonly paceMs: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly onError: (error: unknown) => void;
@@ -131,6 +139,10 @@ export class CallosumConnection {
   /** Whether the socket is ref'd. A connecting socket queues a 'connect' listener per ref()/unref(), so only changes are passed on. */
   private socketRefd = false;
   private pumpScheduled = false;
+  /** Producers wait on this while the sheddable queue is too full; see `backpressure()`. */
+  private pacing: { promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | undefined;
+  /** Held producers for `paceMs` without catching up: hold nobody until the queue is down to its low mark. */
+  private paceCut = false;
   private onMessage: ((message: CallosumMessage) => void) | undefined;
   private splitter: LineSplitter | undefined;
   private drainWaiters: (() => void)[] = [];
@@ -145,6 +157,7 @@ export class CallosumConnection {
     this.maxSheddableBytes = options.maxSheddableBytes ?? 32 * 1024 * 1024;
     this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
     this.lingerMs = options.lingerMs ?? 1000;
+    this.paceMs = options.paceMs ?? 1000;
     this.initialBackoffMs = options.initialBackoffMs ?? 50;
     this.maxBackoffMs = options.maxBackoffMs ?? 2000;
     this.onError = options.onError ?? (() => {});
@@ -239,6 +252,47 @@ export class CallosumConnection {
   }
 
   /**
+   * For producers of sheddable messages that can wait, such as a pipe reader
+   * that can stop reading: `undefined` to go on, or a promise to wait for
+   * before producing more. It resolves once the sheddable queue is down to a
+   * quarter of its bounds, or after `paceMs`, or when the connection is lost,
+   * whichever comes first. Only a connected server that is behind holds
+   * anyone: while no server answers, lines are shed and counted instead.
+   */
+  backpressure(): Promise<void> | undefined {
+    if (this.state !== 'started' || !this.connected || this.paceMs <= 0) return undefined;
+    if (this.paceCut) {
+      if (!this.caughtUp()) return undefined;
+      this.paceCut = false;
+    }
+    if (this.sheddableCount <= this.maxSheddable / 2 && this.sheddableBytes <= this.maxSheddableBytes / 2) return undefined;
+    if (!this.pacing) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      const timer = setTimeout(() => {
+        this.paceCut = true;
+        this.endPacing();
+      }, this.paceMs);
+      // A held producer's own handles keep the host alive; this timer need not.
+      timer.unref();
+      this.pacing = { promise, resolve, timer };
+    }
+    return this.pacing.promise;
+  }
+
+  private caughtUp(): boolean {
+    return this.sheddableCount <= this.maxSheddable / 4 && this.sheddableBytes <= this.maxSheddableBytes / 4;
+  }
+
+  private endPacing(): void {
+    const pacing = this.pacing;
+    if (!pacing) return;
+    this.pacing = undefined;
+    clearTimeout(pacing.timer);
+    pacing.resolve();
+  }
+
+  /**
    * Sends what it can within `timeoutMs` (connecting once more if needed),
    * then closes the socket. Whatever is still queued after that is shed.
    */
@@ -246,6 +300,7 @@ export class CallosumConnection {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     const wasStarted = this.state === 'started';
     this.state = 'stopping';
+    this.endPacing();
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (wasStarted && this.pending() > 0) {
@@ -383,6 +438,7 @@ export class CallosumConnection {
         parts.push(line);
         bytes += line.length;
       }
+      if (this.pacing && this.caughtUp()) this.endPacing();
       if (entries.length === 0) break;
       const write: Write = { entries, done: false };
       this.writes.add(write);
@@ -439,6 +495,7 @@ export class CallosumConnection {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.connected = false;
+    this.endPacing();
     this.splitter?.reset();
     // What was handed to a dead socket may not have arrived: kept messages go
     // out again in order, sheddable ones count as shed.

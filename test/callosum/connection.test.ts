@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -125,5 +126,94 @@ test('a script that never stops its connection still delivers its kept message, 
   await stop();
   tmp.cleanup();
 });
+
+test('emitEach: one batch of lines, encoded once, arrives as one message per value with the shared fields', async () => {
+  const tmp = tempDir();
+  const { heard, stop } = await serverWithListener(tmp.socket);
+  const connection = new CallosumConnection({ socketPath: tmp.socket, defaults: { host: 'h1' } });
+  connection.start();
+  try {
+    const values = ['plain', 'quote " and \\ backslash', 'h\u00e9 \u2713', ''];
+    assert.ok(connection.emitEach('logs', 'line', { ref: 'r1', pid: 5, line: 'overridden' }, 'line', values));
+    await waitFor('four lines', () => heard.length >= 4);
+    assert.equal(
+      heard.map(({ ts: _ts, ...message }) => message),
+      values.map((line) => ({ host: 'h1', tract: 'logs', event: 'line', ref: 'r1', pid: 5, line })),
+    );
+    assert.is(connection.stats().sent, 4);
+  } finally {
+    await connection.stop();
+    await stop();
+    tmp.cleanup();
+  }
+});
+
+test('backpressure: a producer waits while the server is behind, and is let go after paceMs if it never catches up', async () => {
+  const tmp = tempDir();
+  const server = new CallosumServer({ socketPath: tmp.socket, paceBytes: 64 * 1024, stallMs: 60_000 });
+  await server.start();
+  // A client that never reads: the server stops reading from senders for its sake, so our queue fills.
+  const stuck = await rawClientThatNeverReads(tmp.socket);
+  const connection = new CallosumConnection({ socketPath: tmp.socket, maxSheddable: 20_000, paceMs: 300 });
+  connection.start();
+  try {
+    await waitFor('connected', () => connection.isConnected);
+    assert.is(connection.backpressure(), undefined, 'an empty queue holds nobody');
+    const line = 'x'.repeat(100);
+    let held: Promise<void> | undefined;
+    for (let batch = 0; batch < 100 && !held; batch++) {
+      connection.emitEach('logs', 'line', { ref: 'r' }, 'line', Array.from({ length: 1_000 }, () => line));
+      await sleep(5);
+      held = connection.backpressure();
+    }
+    assert.ok(held, 'a full queue behind a stalled server holds the producer');
+    const started = Date.now();
+    await held;
+    assert.ok(Date.now() - started >= 200, 'held until paceMs passed');
+    assert.is(connection.backpressure(), undefined, 'not held again until the queue has caught up');
+  } finally {
+    stuck.destroy();
+    await connection.stop({ timeoutMs: 100 });
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
+test('backpressure: with a reader that keeps up, a held producer goes on once the queue drains, and nothing is shed', async () => {
+  const tmp = tempDir();
+  const { heard, stop } = await serverWithListener(tmp.socket);
+  const connection = new CallosumConnection({ socketPath: tmp.socket, maxSheddable: 20_000, paceMs: 60_000 });
+  connection.start();
+  try {
+    await waitFor('connected', () => connection.isConnected);
+    let sent = 0;
+    let held = 0;
+    while (sent < 100_000) {
+      connection.emitEach('logs', 'line', { ref: 'r' }, 'line', Array.from({ length: 5_000 }, (_, i) => `line ${sent + i}`));
+      sent += 5_000;
+      const wait = connection.backpressure();
+      if (wait) {
+        held++;
+        await wait;
+      }
+    }
+    await waitFor('every line', () => heard.length >= 100_000, 60_000);
+    assert.ok(held > 0, 'the producer was held at least once');
+    assert.is(connection.stats().shed, 0);
+    assert.equal(heard.slice(-2).map((message) => message.line), ['line 99998', 'line 99999']);
+  } finally {
+    await connection.stop();
+    await stop();
+    tmp.cleanup();
+  }
+});
+
+async function rawClientThatNeverReads(socketPath: string) {
+  const socket = net.connect(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.pause();
+  socket.on('error', () => {});
+  return socket;
+}
 
 test.run();
