@@ -97,6 +97,9 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
 function spawnChild(input: ChildProcessInput) {
   return execa(input.cmd[0]!, input.cmd.slice(1), {
     env: input.env,
+    // With no env of our own the child inherits the host's as it is; execa would copy the
+    // whole environment into a new object per child and keep it for the child's life.
+    extendEnv: input.env !== undefined,
     cwd: input.cwd,
     stdin: 'ignore',
     stdout: 'pipe',
