@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild } from 'xstate';
 import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
-import { dayClock } from '../actors/day-clock.js';
 import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
 import { pipeReader, type PipeClosedEvent } from '../actors/pipe-reader.js';
 import type { Bus } from '../bus/create-bus.js';
 import type { ProcessState, Stream } from '../bus/events.js';
 import type { JournalError, SpawnError } from '../errors.js';
 import type { DailyLog } from '../journal/daily-log.js';
+import { nextMidnight } from '../journal/day.js';
 
 export interface ProcessInput {
   ref: string;
@@ -65,10 +65,16 @@ export const processMachine = setup({
     events: {} as ProcessEvent,
     output: {} as { exitCode: number | null },
   },
-  actors: { childProcess, pipeReader, logWriter, dayClock },
+  actors: { childProcess, pipeReader, logWriter },
   delays: {
     terminateTimeout: ({ context }) => context.terminateTimeout,
     drainTimeout: ({ context }) => context.drainTimeout,
+    // The log already knows its next midnight; once that has come (its ROLL is on the way), luxon finds the one after.
+    untilMidnight: ({ context }) => {
+      const now = context.now();
+      const due = context.log.nextRollAt;
+      return Math.max(1, (due > now ? due : nextMidnight(now)) - now);
+    },
   },
   guards: {
     ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
@@ -127,12 +133,17 @@ export const processMachine = setup({
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' });
     }),
     rollLog: sendTo('logWriter', { type: 'ROLL' }),
+    // One delayed event on this machine rather than a clock actor of its own: a child actor costs every live process a few KB.
+    armMidnight: enqueueActions(({ context, enqueue }) => {
+      if (!context.log.pinned) enqueue.raise({ type: 'MIDNIGHT' }, { delay: 'untilMidnight', id: 'midnight' });
+    }),
     recordJournalError: assign({
       journalError: ({ context, event }) => context.journalError ?? (event as LogErrorEvent).error,
     }),
   },
 }).createMachine({
   id: 'process',
+  entry: 'armMidnight',
   context: ({ input }) => ({
     ...input,
     pid: null,
@@ -153,11 +164,6 @@ export const processMachine = setup({
       input: ({ context }) => ({ log: context.log, bus: context.bus, ref: context.ref, name: context.name, now: context.now }),
     },
     {
-      src: 'dayClock',
-      id: 'dayClock',
-      input: ({ context }) => ({ pinned: context.log.pinned, now: context.now }),
-    },
-    {
       src: 'childProcess',
       id: 'child',
       input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
@@ -167,7 +173,7 @@ export const processMachine = setup({
     EXITED: { actions: ['recordExit', 'boundDrain'] },
     PIPE_CLOSED: { actions: 'countClosedPipe' },
     DRAIN_EXPIRED: { actions: 'closePipes' },
-    MIDNIGHT: { actions: 'rollLog' },
+    MIDNIGHT: { actions: ['rollLog', 'armMidnight'] },
     LOG_ERROR: { actions: 'recordJournalError' },
   },
   initial: 'spawning',
