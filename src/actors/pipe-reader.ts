@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { fromCallback, type AnyActorRef } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import type { Stream } from '../bus/events.js';
 import { LineSplitter } from '../lines/line-splitter.js';
 import type { LogBatchEvent } from './log-writer.js';
@@ -9,21 +9,32 @@ export interface PipeReaderInput {
   pipe: Readable;
   pid: number;
   lineLimit: number;
+  /** Where each chunk's batch of lines goes. */
+  logWriter: AnyActorRef;
+  /** Called once, when the pipe has ended (or was closed by force) and its last line is delivered. */
+  onClosed: (event: PipeClosedEvent) => void;
 }
 
 export type PipeClosedEvent = { type: 'PIPE_CLOSED'; stream: Stream; error?: string };
-export type ClosePipeEvent = { type: 'CLOSE' };
+
+export interface PipeReader {
+  /** Forced close (a grandchild holds the pipe open past the drain bound): takes what is buffered, then stops reading. */
+  close(): void;
+  /** Lets go of the pipe: no more reading, no more events. */
+  release(): void;
+}
 
 /**
  * Reads one of the child's pipes to its end. Each chunk becomes one batch of
  * lines sent to the log writer in one event; the pipe's end (or a forced
- * close, when a grandchild holds it open past the drain bound) flushes the
- * unterminated last line and reports `PIPE_CLOSED`.
+ * close) flushes the unterminated last line and reports `PIPE_CLOSED`.
+ *
+ * A plain reader run by the child-process actor rather than an actor of its
+ * own: two more actors per process cost every live child a few KB of memory.
  */
-export const pipeReader = fromCallback<ClosePipeEvent, PipeReaderInput, PipeClosedEvent>(({ input, sendBack, receive, system }) => {
-  const { pipe, stream, pid } = input;
+export function readPipe(input: PipeReaderInput): PipeReader {
+  const { pipe, stream, pid, logWriter } = input;
   const splitter = new LineSplitter(input.lineLimit);
-  const logWriter = system.get('logWriter') as AnyActorRef;
   let closed = false;
 
   const deliver = (lines: string[]) => {
@@ -34,7 +45,7 @@ export const pipeReader = fromCallback<ClosePipeEvent, PipeReaderInput, PipeClos
     closed = true;
     pipe.off('data', onData);
     deliver(splitter.end());
-    sendBack(error ? { type: 'PIPE_CLOSED', stream, error: error.message } : { type: 'PIPE_CLOSED', stream });
+    input.onClosed(error ? { type: 'PIPE_CLOSED', stream, error: error.message } : { type: 'PIPE_CLOSED', stream });
   };
   const onData = (chunk: Buffer) => deliver(splitter.push(chunk));
   const onEnd = () => finish();
@@ -46,18 +57,20 @@ export const pipeReader = fromCallback<ClosePipeEvent, PipeReaderInput, PipeClos
   pipe.once('error', onError);
   pipe.resume();
 
-  receive(() => {
-    // Forced close: take what is already buffered, then stop reading.
-    for (let chunk = pipe.read() as Buffer | null; chunk !== null; chunk = pipe.read() as Buffer | null) onData(chunk);
-    finish();
-    pipe.destroy();
-  });
-
-  return () => {
-    pipe.off('data', onData);
-    pipe.off('end', onEnd);
-    pipe.off('close', onEnd);
-    pipe.off('error', onError);
-    if (!pipe.destroyed) pipe.destroy();
+  return {
+    close() {
+      if (closed) return;
+      for (let chunk = pipe.read() as Buffer | null; chunk !== null; chunk = pipe.read() as Buffer | null) onData(chunk);
+      finish();
+      pipe.destroy();
+    },
+    release() {
+      closed = true;
+      pipe.off('data', onData);
+      pipe.off('end', onEnd);
+      pipe.off('close', onEnd);
+      pipe.off('error', onError);
+      if (!pipe.destroyed) pipe.destroy();
+    },
   };
-});
+}

@@ -1,8 +1,6 @@
-import type { Readable } from 'node:stream';
-import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild } from 'xstate';
+import { and, assign, enqueueActions, raise, sendTo, setup } from 'xstate';
 import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
 import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
-import { pipeReader, type PipeClosedEvent } from '../actors/pipe-reader.js';
 import type { Bus } from '../bus/create-bus.js';
 import type { ProcessState, Stream } from '../bus/events.js';
 import type { JournalError, SpawnError } from '../errors.js';
@@ -42,7 +40,6 @@ export interface ProcessContext extends ProcessInput {
 
 export type ProcessEvent =
   | ChildProcessEvent
-  | PipeClosedEvent
   | LogErrorEvent
   | { type: 'TERMINATE'; timeout?: number }
   | { type: 'DRAIN_EXPIRED' }
@@ -65,7 +62,7 @@ export const processMachine = setup({
     events: {} as ProcessEvent,
     output: {} as { exitCode: number | null },
   },
-  actors: { childProcess, pipeReader, logWriter },
+  actors: { childProcess, logWriter },
   delays: {
     terminateTimeout: ({ context }) => context.terminateTimeout,
     drainTimeout: ({ context }) => context.drainTimeout,
@@ -105,13 +102,8 @@ export const processMachine = setup({
       });
     }),
     recordSpawn: assign({ pid: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWNED' }>).pid }),
-    readPipes: enqueueActions(({ event, enqueue, context }) => {
-      const spawned = event as Extract<ProcessEvent, { type: 'SPAWNED' }>;
-      for (const stream of PIPES) {
-        const pipe: Readable = spawned[stream];
-        enqueue.spawnChild('pipeReader', { id: stream, input: { stream, pipe, pid: spawned.pid, lineLimit: context.lineLimit } });
-      }
-    }),
+    // The child actor reads its own pipes (an actor per pipe would cost every live process a few KB); it starts when told.
+    readPipes: sendTo('child', { type: 'READ_PIPES' }),
     recordSpawnError: assign({ spawnError: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWN_FAILED' }>).error }),
     recordExit: assign(({ event }) => {
       const exit = event as Extract<ProcessEvent, { type: 'EXITED' }>;
@@ -120,8 +112,7 @@ export const processMachine = setup({
     countClosedPipe: assign({ openPipes: ({ context }) => context.openPipes - 1 }),
     boundDrain: raise({ type: 'DRAIN_EXPIRED' }, { delay: 'drainTimeout', id: 'drain' }),
     closePipes: enqueueActions(({ enqueue, context }) => {
-      if (context.openPipes === 0) return;
-      for (const stream of PIPES) enqueue.sendTo(stream, { type: 'CLOSE' });
+      if (context.openPipes > 0) enqueue.sendTo('child', { type: 'CLOSE_PIPES' });
     }),
     requestTermination: assign({
       terminateRequested: true,
@@ -179,7 +170,7 @@ export const processMachine = setup({
     {
       src: 'childProcess',
       id: 'child',
-      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd, lineLimit: context.lineLimit }),
     },
   ],
   on: {
