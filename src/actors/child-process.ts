@@ -82,14 +82,15 @@ export const childProcess = fromCallback<SignalEvent | ReadPipesEvent | ClosePip
     watchGroup(pid);
     sendBack({ type: 'SPAWNED', pid });
   });
-  subprocess.once('error', (error: NodeJS.ErrnoException) => {
+  // `on` for the events that stay subscribed while the child lives: a once-wrapper per event per child adds up.
+  subprocess.on('error', (error: NodeJS.ErrnoException) => {
     // An error before 'spawn' means no 'exit' will ever come.
     if (pid !== undefined) return;
     subprocess.stdout?.destroy();
     subprocess.stderr?.destroy();
     fail(error);
   });
-  subprocess.once('exit', (code, signal) => {
+  subprocess.on('exit', (code, signal) => {
     exited = true;
     sendBack({ type: 'EXITED', exitCode: code ?? -(constants.signals[signal as NodeJS.Signals] ?? 0), signal });
   });

@@ -51,10 +51,11 @@ export function readPipe(input: PipeReaderInput): PipeReader {
   const onEnd = () => finish();
   const onError = (error: Error) => finish(error);
 
+  // `on`, not `once`: finish() runs once anyway, and each once-wrapper would stay with every live child.
   pipe.on('data', onData);
-  pipe.once('end', onEnd);
-  pipe.once('close', onEnd);
-  pipe.once('error', onError);
+  pipe.on('end', onEnd);
+  pipe.on('close', onEnd);
+  pipe.on('error', onError);
   pipe.resume();
 
   return {

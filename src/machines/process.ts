@@ -81,26 +81,24 @@ export const processMachine = setup({
     stillRunning: ({ context }) => context.exitCode === null,
   },
   actions: {
-    announce: enqueueActions(({ context, enqueue }, params: { to: ProcessState }) => {
-      const from = context.announced;
-      enqueue.assign({ announced: params.to });
-      enqueue(() => {
-        const { ref, name, pid, cmd, startTime, exitCode, signal, spawnError, log } = context;
-        context.bus.emit('transition', {
-          ref,
-          name,
-          ...(pid !== null && { pid }),
-          from,
-          to: params.to,
-          ...(exitCode !== null && { exitCode }),
-          ...(signal !== null && { signal }),
-          ...(spawnError && { error: spawnError.message }),
-          cmd,
-          logPath: log.path,
-          startTime,
-        });
+    // Two plain actions rather than one enqueueActions, which builds its whole `enqueue` API on every call.
+    announce: ({ context }, params: { to: ProcessState }) => {
+      const { ref, name, pid, cmd, startTime, exitCode, signal, spawnError, log, announced } = context;
+      context.bus.emit('transition', {
+        ref,
+        name,
+        ...(pid !== null && { pid }),
+        from: announced,
+        to: params.to,
+        ...(exitCode !== null && { exitCode }),
+        ...(signal !== null && { signal }),
+        ...(spawnError && { error: spawnError.message }),
+        cmd,
+        logPath: log.path,
+        startTime,
       });
-    }),
+    },
+    recordAnnounced: assign({ announced: (_, params: { to: ProcessState }) => params.to }),
     recordSpawn: assign({ pid: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWNED' }>).pid }),
     // The child actor reads its own pipes (an actor per pipe would cost every live process a few KB); it starts when told.
     readPipes: sendTo('child', { type: 'READ_PIPES' }),
@@ -183,7 +181,7 @@ export const processMachine = setup({
   initial: 'spawning',
   states: {
     spawning: {
-      entry: { type: 'announce', params: { to: 'spawning' } },
+      entry: [{ type: 'announce', params: { to: 'spawning' } }, { type: 'recordAnnounced', params: { to: 'spawning' } }],
       on: {
         SPAWNED: { target: 'running', actions: ['recordSpawn', 'readPipes'] },
         SPAWN_FAILED: { target: 'failed', actions: 'recordSpawnError' },
@@ -191,7 +189,7 @@ export const processMachine = setup({
       },
     },
     running: {
-      entry: { type: 'announce', params: { to: 'running' } },
+      entry: [{ type: 'announce', params: { to: 'running' } }, { type: 'recordAnnounced', params: { to: 'running' } }],
       always: [
         { guard: 'ended', target: 'exited' },
         { guard: 'terminateRequested', target: 'terminating' },
@@ -201,7 +199,7 @@ export const processMachine = setup({
       },
     },
     terminating: {
-      entry: [{ type: 'announce', params: { to: 'terminating' } }, 'sendSigterm'],
+      entry: [{ type: 'announce', params: { to: 'terminating' } }, { type: 'recordAnnounced', params: { to: 'terminating' } }, 'sendSigterm'],
       always: [
         { guard: and(['ended', 'escalated']), target: 'killed' },
         { guard: 'ended', target: 'exited' },
@@ -213,15 +211,15 @@ export const processMachine = setup({
     },
     exited: {
       type: 'final',
-      entry: { type: 'announce', params: { to: 'exited' } },
+      entry: [{ type: 'announce', params: { to: 'exited' } }, { type: 'recordAnnounced', params: { to: 'exited' } }],
     },
     killed: {
       type: 'final',
-      entry: { type: 'announce', params: { to: 'killed' } },
+      entry: [{ type: 'announce', params: { to: 'killed' } }, { type: 'recordAnnounced', params: { to: 'killed' } }],
     },
     failed: {
       type: 'final',
-      entry: { type: 'announce', params: { to: 'failed' } },
+      entry: [{ type: 'announce', params: { to: 'failed' } }, { type: 'recordAnnounced', params: { to: 'failed' } }],
     },
   },
   output: ({ context }) => ({ exitCode: context.exitCode }),
