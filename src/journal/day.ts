@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, Settings, type Zone } from 'luxon';
 import { ValidationError } from '../errors.js';
 
 /** `YYYYMMDD` of the local day containing `epochMs`. */
@@ -7,9 +7,18 @@ export function dayOf(epochMs: number): string {
   return `${d.getFullYear()}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}`;
 }
 
+// Every spawn asks for the same midnight (its log's roll time), and luxon builds about 14 KB of
+// objects per answer: the last answer holds for any time before it, in the same time zone.
+let last: { from: number; next: number; zone: Zone | null; tz: string | undefined } = { from: 0, next: -Infinity, zone: null, tz: undefined };
+
 /** Epoch ms of the next local midnight after `epochMs`; luxon gets 23- and 25-hour days right. */
 export function nextMidnight(epochMs: number): number {
-  return DateTime.fromMillis(epochMs).plus({ days: 1 }).startOf('day').toMillis();
+  const zone = Settings.defaultZone;
+  const tz = process.env.TZ;
+  if (epochMs >= last.from && epochMs < last.next && zone === last.zone && tz === last.tz) return last.next;
+  const next = DateTime.fromMillis(epochMs).plus({ days: 1 }).startOf('day').toMillis();
+  last = { from: epochMs, next, zone, tz };
+  return next;
 }
 
 /** Accepts a real calendar date written `YYYYMMDD`. */
