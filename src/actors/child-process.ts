@@ -1,34 +1,24 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { fromCallback, type AnyActorRef } from 'xstate';
-import type { Stream } from '../bus/events.js';
+import { fromCallback } from 'xstate';
 import { SpawnError } from '../errors.js';
 import { unwatchGroup, watchGroup } from '../process/watchdog.js';
-import { readPipe, type PipeClosedEvent, type PipeReader } from './pipe-reader.js';
 
 export interface ChildProcessInput {
   cmd: readonly string[];
   name: string;
   env?: Record<string, string>;
   cwd?: string;
-  /** Line limit of the pipe readers. */
-  lineLimit: number;
 }
 
 export type ChildProcessEvent =
-  | { type: 'SPAWNED'; pid: number }
+  | { type: 'SPAWNED'; pid: number; stdout: Readable; stderr: Readable }
   | { type: 'SPAWN_FAILED'; error: SpawnError }
-  | { type: 'EXITED'; exitCode: number; signal: string | null }
-  | PipeClosedEvent;
+  | { type: 'EXITED'; exitCode: number; signal: string | null };
 
 export type SignalEvent = { type: 'SIGNAL'; signal: NodeJS.Signals };
-/** Start reading both pipes into the log (the machine says when: once it has announced `running`). */
-export type ReadPipesEvent = { type: 'READ_PIPES' };
-/** Stop waiting for the pipes (a grandchild holds them open past the drain bound). */
-export type ClosePipesEvent = { type: 'CLOSE_PIPES' };
-
-const PIPES: readonly Stream[] = ['stdout', 'stderr'];
 
 /** Signals a whole process group; a group that is already gone is not an error. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -42,14 +32,12 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 
 /**
  * The child process itself: spawns it as the leader of its own process group
- * with /dev/null as stdin, reports spawn, failure and exit, reads both pipes
- * to the log writer (reporting each pipe's end), and signals its group on
- * request. When stopped it leaves nothing of the group behind.
+ * with /dev/null as stdin, reports spawn, failure and exit, and signals its
+ * group on request. When stopped it leaves nothing of the group behind.
  */
-export const childProcess = fromCallback<SignalEvent | ReadPipesEvent | ClosePipesEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive, system }) => {
+export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive }) => {
   let pid: number | undefined;
   let exited = false;
-  let readers: PipeReader[] = [];
 
   let failed = false;
   const fail = (error: NodeJS.ErrnoException) => {
@@ -80,7 +68,7 @@ export const childProcess = fromCallback<SignalEvent | ReadPipesEvent | ClosePip
   subprocess.once('spawn', () => {
     pid = subprocess.pid!;
     watchGroup(pid);
-    sendBack({ type: 'SPAWNED', pid });
+    sendBack({ type: 'SPAWNED', pid, stdout: subprocess.stdout!, stderr: subprocess.stderr! });
   });
   // `on` for the events that stay subscribed while the child lives: a once-wrapper per event per child adds up.
   subprocess.on('error', (error: NodeJS.ErrnoException) => {
@@ -96,19 +84,10 @@ export const childProcess = fromCallback<SignalEvent | ReadPipesEvent | ClosePip
   });
 
   receive((event) => {
-    if (event.type === 'READ_PIPES') {
-      if (pid === undefined || readers.length > 0) return;
-      const logWriter = system.get('logWriter') as AnyActorRef;
-      readers = PIPES.map((stream) => readPipe({ stream, pipe: subprocess[stream]!, pid: pid!, lineLimit: input.lineLimit, logWriter, onClosed: sendBack }));
-    } else if (event.type === 'CLOSE_PIPES') {
-      for (const reader of readers) reader.close();
-    } else if (pid !== undefined) {
-      signalGroup(pid, event.signal);
-    }
+    if (pid !== undefined) signalGroup(pid, event.signal);
   });
 
   return () => {
-    for (const reader of readers) reader.release();
     if (pid === undefined) return;
     // The leader has ended, but what it left in its group (a grandchild holding the pipe) ends with it.
     if (!exited || signalGroup(pid, 0)) signalGroup(pid, 'SIGKILL');

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { AnyActorRef } from 'xstate';
+import { fromCallback, type AnyActorRef } from 'xstate';
 import type { Stream } from '../bus/events.js';
 import { LineSplitter } from '../lines/line-splitter.js';
 import type { LogBatchEvent } from './log-writer.js';
@@ -13,6 +13,8 @@ export interface PipeReaderInput {
   logWriter: AnyActorRef;
   /** Called once, when the pipe has ended (or was closed by force) and its last line is delivered. */
   onClosed: (event: PipeClosedEvent) => void;
+  /** Asked after each chunk: a promise means read no further until it settles (Callosum is behind; see CallosumConnection.backpressure). */
+  pace?: () => Promise<void> | undefined;
 }
 
 export type PipeClosedEvent = { type: 'PIPE_CLOSED'; stream: Stream; error?: string };
@@ -29,8 +31,8 @@ export interface PipeReader {
  * lines sent to the log writer in one event; the pipe's end (or a forced
  * close) flushes the unterminated last line and reports `PIPE_CLOSED`.
  *
- * A plain reader run by the child-process actor rather than an actor of its
- * own: two more actors per process cost every live child a few KB of memory.
+ * While `pace` asks it to wait, the pipe is not read: the child blocks on
+ * its next write, as it would on a slow disk, and no line is lost.
  */
 export function readPipe(input: PipeReaderInput): PipeReader {
   const { pipe, stream, pid, logWriter } = input;
@@ -47,7 +49,16 @@ export function readPipe(input: PipeReaderInput): PipeReader {
     deliver(splitter.end());
     input.onClosed(error ? { type: 'PIPE_CLOSED', stream, error: error.message } : { type: 'PIPE_CLOSED', stream });
   };
-  const onData = (chunk: Buffer) => deliver(splitter.push(chunk));
+  const onData = (chunk: Buffer) => {
+    deliver(splitter.push(chunk));
+    const wait = input.pace?.();
+    if (wait) {
+      pipe.pause();
+      void wait.then(() => {
+        if (!closed) pipe.resume();
+      });
+    }
+  };
   const onEnd = () => finish();
   const onError = (error: Error) => finish(error);
 
@@ -75,3 +86,33 @@ export function readPipe(input: PipeReaderInput): PipeReader {
     },
   };
 }
+
+export interface PipeReaderActorInput {
+  stdout: Readable;
+  stderr: Readable;
+  pid: number;
+  lineLimit: number;
+  pace?: () => Promise<void> | undefined;
+}
+
+export type ClosePipesEvent = { type: 'CLOSE' };
+
+/**
+ * The pipe reader: reads the child's stdout and stderr to their ends, each
+ * chunk one `BATCH` to the log writer, and reports `PIPE_CLOSED` per pipe.
+ * `CLOSE` (the drain bound expired: a grandchild holds a pipe open) takes
+ * what is buffered and stops reading. One actor for both pipes: an actor per
+ * pipe costs every live process a few KB more.
+ */
+export const pipeReader = fromCallback<ClosePipesEvent, PipeReaderActorInput, PipeClosedEvent>(({ input, sendBack, receive, system }) => {
+  const logWriter = system.get('logWriter') as AnyActorRef;
+  const readers = (['stdout', 'stderr'] as const).map((stream) =>
+    readPipe({ stream, pipe: input[stream], pid: input.pid, lineLimit: input.lineLimit, logWriter, onClosed: sendBack, pace: input.pace }),
+  );
+  receive(() => {
+    for (const reader of readers) reader.close();
+  });
+  return () => {
+    for (const reader of readers) reader.release();
+  };
+});

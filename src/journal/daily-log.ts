@@ -51,11 +51,6 @@ export class DailyLog {
     return this.fd >= 0;
   }
 
-  /** When this log is next due to roll (the first local midnight after it was opened or last rolled); Infinity when pinned. */
-  get nextRollAt(): number {
-    return this.rollAt;
-  }
-
   /** True once the local day has moved past this (unpinned) log's day. */
   isDue(now: number): boolean {
     return now >= this.rollAt;

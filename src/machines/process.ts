@@ -1,11 +1,12 @@
-import { and, assign, enqueueActions, raise, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild } from 'xstate';
 import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
+import { dayClock } from '../actors/day-clock.js';
 import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
+import { pipeReader, type PipeClosedEvent } from '../actors/pipe-reader.js';
 import type { Bus } from '../bus/create-bus.js';
 import type { ProcessState, Stream } from '../bus/events.js';
 import type { JournalError, SpawnError } from '../errors.js';
 import type { DailyLog } from '../journal/daily-log.js';
-import { nextMidnight } from '../journal/day.js';
 
 export interface ProcessInput {
   ref: string;
@@ -18,6 +19,8 @@ export interface ProcessInput {
   now: () => number;
   startTime: number;
   lineLimit: number;
+  /** Holds the pipe reader while Callosum is behind; see CallosumConnection.backpressure. */
+  pace?: () => Promise<void> | undefined;
   /** ms from SIGTERM to SIGKILL unless `TERMINATE` says otherwise. */
   terminateTimeout: number;
   /** ms to wait for the pipes after the process exits (a grandchild may hold them open). */
@@ -40,6 +43,7 @@ export interface ProcessContext extends ProcessInput {
 
 export type ProcessEvent =
   | ChildProcessEvent
+  | PipeClosedEvent
   | LogErrorEvent
   | { type: 'TERMINATE'; timeout?: number }
   | { type: 'DRAIN_EXPIRED' }
@@ -62,16 +66,10 @@ export const processMachine = setup({
     events: {} as ProcessEvent,
     output: {} as { exitCode: number | null },
   },
-  actors: { childProcess, logWriter },
+  actors: { childProcess, pipeReader, logWriter, dayClock },
   delays: {
     terminateTimeout: ({ context }) => context.terminateTimeout,
     drainTimeout: ({ context }) => context.drainTimeout,
-    // The log already knows its next midnight; once that has come (its ROLL is on the way), luxon finds the one after.
-    untilMidnight: ({ context }) => {
-      const now = context.now();
-      const due = context.log.nextRollAt;
-      return Math.max(1, (due > now ? due : nextMidnight(now)) - now);
-    },
   },
   guards: {
     ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
@@ -100,8 +98,13 @@ export const processMachine = setup({
     },
     recordAnnounced: assign({ announced: (_, params: { to: ProcessState }) => params.to }),
     recordSpawn: assign({ pid: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWNED' }>).pid }),
-    // The child actor reads its own pipes (an actor per pipe would cost every live process a few KB); it starts when told.
-    readPipes: sendTo('child', { type: 'READ_PIPES' }),
+    readPipes: spawnChild('pipeReader', {
+      id: 'pipes',
+      input: ({ context, event }) => {
+        const { pid, stdout, stderr } = event as Extract<ProcessEvent, { type: 'SPAWNED' }>;
+        return { stdout, stderr, pid, lineLimit: context.lineLimit, pace: context.pace };
+      },
+    }),
     recordSpawnError: assign({ spawnError: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWN_FAILED' }>).error }),
     recordExit: assign(({ event }) => {
       const exit = event as Extract<ProcessEvent, { type: 'EXITED' }>;
@@ -110,7 +113,7 @@ export const processMachine = setup({
     countClosedPipe: assign({ openPipes: ({ context }) => context.openPipes - 1 }),
     boundDrain: raise({ type: 'DRAIN_EXPIRED' }, { delay: 'drainTimeout', id: 'drain' }),
     closePipes: enqueueActions(({ enqueue, context }) => {
-      if (context.openPipes > 0) enqueue.sendTo('child', { type: 'CLOSE_PIPES' });
+      if (context.openPipes > 0) enqueue.sendTo('pipes', { type: 'CLOSE' });
     }),
     requestTermination: assign({
       terminateRequested: true,
@@ -122,17 +125,12 @@ export const processMachine = setup({
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' });
     }),
     rollLog: sendTo('logWriter', { type: 'ROLL' }),
-    // One delayed event on this machine rather than a clock actor of its own: a child actor costs every live process a few KB.
-    armMidnight: enqueueActions(({ context, enqueue }) => {
-      if (!context.log.pinned) enqueue.raise({ type: 'MIDNIGHT' }, { delay: 'untilMidnight', id: 'midnight' });
-    }),
     recordJournalError: assign({
       journalError: ({ context, event }) => context.journalError ?? (event as LogErrorEvent).error,
     }),
   },
 }).createMachine({
   id: 'process',
-  entry: 'armMidnight',
   // Field by field, not `...input`: for a leading spread followed by more fields V8 builds a new
   // hidden class and descriptor array per object, about 6 KB of garbage per spawn. env and cwd
   // only when given: xstate copies the context at every assign with Object.assign, and past 19
@@ -143,6 +141,7 @@ export const processMachine = setup({
     cmd: input.cmd,
     ...(input.env !== undefined && { env: input.env }),
     ...(input.cwd !== undefined && { cwd: input.cwd }),
+    ...(input.pace !== undefined && { pace: input.pace }),
     bus: input.bus,
     log: input.log,
     now: input.now,
@@ -168,16 +167,21 @@ export const processMachine = setup({
       input: ({ context }) => ({ log: context.log, bus: context.bus, ref: context.ref, name: context.name, now: context.now }),
     },
     {
+      src: 'dayClock',
+      id: 'dayClock',
+      input: ({ context }) => ({ pinned: context.log.pinned, now: context.now }),
+    },
+    {
       src: 'childProcess',
       id: 'child',
-      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd, lineLimit: context.lineLimit }),
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
     },
   ],
   on: {
     EXITED: { actions: ['recordExit', 'boundDrain'] },
     PIPE_CLOSED: { actions: 'countClosedPipe' },
     DRAIN_EXPIRED: { actions: 'closePipes' },
-    MIDNIGHT: { actions: ['rollLog', 'armMidnight'] },
+    MIDNIGHT: { actions: 'rollLog' },
     LOG_ERROR: { actions: 'recordJournalError' },
   },
   initial: 'spawning',

@@ -14,14 +14,18 @@ const shared = new Map<string, CallosumConnection>();
 const bridges = new Map<CallosumConnection, Map<Bus, Actor<typeof callosumBridge>>>();
 const unusable = new Set<string>();
 
-/** Makes sure `bus` is forwarded to Callosum: through `connection`, or the journal's shared one; `false` for none. */
-export function linkCallosum(bus: Bus, journal: string, connection: CallosumConnection | false | undefined): void {
-  if (connection === false) return;
+/**
+ * Makes sure `bus` is forwarded to Callosum: through `connection`, or the
+ * journal's shared one; `false` for none. Returns the connection in use.
+ */
+export function linkCallosum(bus: Bus, journal: string, connection: CallosumConnection | false | undefined): CallosumConnection | undefined {
+  if (connection === false) return undefined;
   const target = connection ?? sharedConnection(journal);
-  if (!target) return;
+  if (!target) return undefined;
   let byBus = bridges.get(target);
   if (!byBus) bridges.set(target, (byBus = new Map()));
   if (!byBus.has(bus)) byBus.set(bus, createActor(callosumBridge, { input: { bus, connection: target } }).start());
+  return target;
 }
 
 function sharedConnection(journal: string): CallosumConnection | undefined {

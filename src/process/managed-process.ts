@@ -62,7 +62,7 @@ export class ManagedProcess {
     const name = opts.name ?? deriveName(args);
     const journal = resolveJournal(opts.journal);
     const { ref, log } = openLog(journal, name, opts, now);
-    linkCallosum(bus, journal, opts.callosum);
+    const callosum = linkCallosum(bus, journal, opts.callosum);
     bus.emit('log', { ref, name, kind: 'opened', path: log.path });
 
     const startTime = now();
@@ -78,6 +78,8 @@ export class ManagedProcess {
         now,
         startTime,
         lineLimit: opts.lineLimit ?? DEFAULT_LINE_LIMIT,
+        // A flood that outruns a live Callosum server is held back rather than shed.
+        ...(callosum && { pace: () => callosum.backpressure() }),
         terminateTimeout: opts.terminateTimeout ?? DEFAULT_TERMINATE_TIMEOUT,
         drainTimeout: opts.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
       },

@@ -65,4 +65,26 @@ test('callosum: false sends nothing; a shared connection given explicitly is use
   }
 });
 
+test('a flood that outruns a live server loses no line: the child is held back instead, and lines_shed is 0', async () => {
+  const journal = tempJournal();
+  const socketPath = path.join(journal, 'health', 'callosum.sock');
+  const server = new CallosumServer({ socketPath });
+  await server.start();
+  // A listener that parses every message, in the same process as the server and the runtime: far slower than the child.
+  const { heard, listener } = await listen(socketPath);
+  try {
+    const count = 200_000;
+    const result = await runTask([fixture('flood.mjs'), String(count)], { journal, bus: createBus() });
+    assert.ok(result.success);
+    await until(() => heard.some((m) => m.event === 'exit' && m.ref === result.ref), 'the exit event', 120_000);
+    const lines = heard.filter((m) => m.event === 'line' && m.ref === result.ref);
+    assert.is(lines.length, count);
+    assert.equal([lines[0]!.line, lines.at(-1)!.line], ['line 1', `line ${count}`]);
+    assert.is(heard.find((m) => m.event === 'exit' && m.ref === result.ref)!.lines_shed, 0);
+  } finally {
+    await listener.stop();
+    await server.stop();
+  }
+});
+
 test.run();
