@@ -117,26 +117,41 @@ export class DailyLog {
     const dayDir = dayHealthDir(journal, this.day);
     const topDir = journalHealthDir(journal);
     try {
-      fs.mkdirSync(dayDir, { recursive: true, mode: DIR_MODE });
-      fs.mkdirSync(topDir, { recursive: true, mode: DIR_MODE });
-    } catch (error) {
-      throw JournalError.from('create the journal directory', dayDir, error);
-    }
-    try {
-      this.fd = fs.openSync(this.path, this.fresh ? 'ax' : 'a', FILE_MODE);
+      this.fd = inDirectory(dayDir, () => fs.openSync(this.path, this.fresh ? 'ax' : 'a', FILE_MODE));
       const stat = fs.fstatSync(this.fd);
       this.identity = { dev: stat.dev, ino: stat.ino };
     } catch (error) {
-      throw JournalError.from('open the log', this.path, error);
+      throw error instanceof JournalError ? error : JournalError.from('open the log', this.path, error);
     }
     const file = logFileName(ref, name);
     try {
       atomicSymlink(file, path.join(dayDir, `${name}.log`));
-      atomicSymlink(`../${this.day}/health/${file}`, path.join(topDir, `${name}.log`));
+      inDirectory(topDir, () => atomicSymlink(`../${this.day}/health/${file}`, path.join(topDir, `${name}.log`)));
     } catch (error) {
-      throw JournalError.from('link', path.join(topDir, `${name}.log`), error);
+      throw error instanceof JournalError ? error : JournalError.from('link', path.join(topDir, `${name}.log`), error);
     }
   }
+}
+
+/**
+ * Runs `create`, which makes something in `dir`; when `dir` is missing,
+ * creates it (0700, parents too) and runs `create` again. Most spawns find the
+ * day's directory there already, and skip the mkdir.
+ */
+function inDirectory<T>(dir: string, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    // ENOTDIR: a file where a directory belongs; mkdir then says so.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  } catch (error) {
+    throw JournalError.from('create the journal directory', dir, error);
+  }
+  return create();
 }
 
 function closeQuietly(fd: number) {
