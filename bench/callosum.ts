@@ -5,6 +5,7 @@
  * Baseline: the flood without Callosum, from bench 1 of the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,22 @@ async function stopHost(child: ChildProcess | undefined): Promise<void> {
 
 type Summary = { ref: string; exec: boolean; lines: number; linesShed: number; exitCode: number };
 
+/** CPU seconds a process has used (user + system), from /proc; NaN where there is none. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks of 1/100 s on Linux.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const hostCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
 export async function benchCallosumFlood(ctx: FloodContext, socketPath: string, withoutCallosum: number): Promise<Row[]> {
   const summaries = new Map<string, Summary>();
   const connection = new CallosumConnection({ socketPath });
@@ -53,19 +70,25 @@ export async function benchCallosumFlood(ctx: FloodContext, socketPath: string, 
 
     const speeds: number[] = [];
     const delivered: number[] = [];
+    const cpu = { host: [] as number[], server: [] as number[], listener: [] as number[] };
     let allExecExit = true;
     let shedExact = true;
     const runOnce = async (name: string) => {
+      const before = { host: hostCpuSeconds(), server: cpuSeconds(server!.pid), listener: cpuSeconds(listener!.pid) };
       const run = await brainstemFlood(ctx, name, connection);
-      dropLog(run);
       // The exit message may still be on its way when the host has seen the exit event.
       await until(() => summaries.has(run.ref), `the exit of ${run.ref} on Callosum`, 60_000);
+      cpu.host.push(hostCpuSeconds() - before.host);
+      cpu.server.push(cpuSeconds(server!.pid) - before.server);
+      cpu.listener.push(cpuSeconds(listener!.pid) - before.listener);
+      dropLog(run);
       const summary = summaries.get(run.ref)!;
       allExecExit &&= summary.exec && summary.exitCode === 0;
       shedExact &&= summary.linesShed === ctx.count - summary.lines;
       return { run, summary };
     };
     await runOnce('callosum-warmup');
+    for (const list of Object.values(cpu)) list.length = 0;
     for (let rep = 0; rep < ctx.reps; rep++) {
       const { run, summary } = await runOnce(`callosum${rep}`);
       speeds.push(run.linesPerSecond);
@@ -97,6 +120,18 @@ export async function benchCallosumFlood(ctx: FloodContext, socketPath: string, 
         goal: '≥ 99%, exec/exit always, shed counted',
         met: deliveredPercent >= 99 && allExecExit && shedExact,
         samples: delivered,
+      },
+      {
+        bench: '2',
+        metric: 'CPU of one flood with Callosum, all processes (2 cores)',
+        unit: 's',
+        brainstem: median(cpu.host) + median(cpu.server) + median(cpu.listener),
+        baseline: null,
+        baselineLabel: `host ${median(cpu.host).toFixed(2)} s (flood, log, bus, bridge, the bench's log check), server ${median(cpu.server).toFixed(2)} s, listener ${median(cpu.listener).toFixed(2)} s`,
+        ratio: null,
+        goal: '– (why the ratio is what it is)',
+        met: true,
+        samples: cpu.host.map((host, i) => host + cpu.server[i]! + cpu.listener[i]!),
       },
     ];
   } finally {
