@@ -86,8 +86,8 @@ type Entry = {
   kept: boolean;
   /** How many messages: 1, or the values of an `emitEach` batch. */
   count: number;
-  /** Encoded line, or the message to encode when it is written (lazy fields). */
-  line: string | undefined;
+  /** Encoded line(s), or undefined until a lazy entry is written. */
+  line: string | Buffer | undefined;
   build: (() => CallosumMessage) | undefined;
   /** A sheddable message's parts, composed and encoded only when written. */
   tract: string;
@@ -335,7 +335,7 @@ export class CallosumConnection {
   }
 
   /** A lazily encoded entry's line(s). */
-  private encode(entry: Entry): string {
+  private encode(entry: Entry): string | Buffer {
     if (entry.values) {
       const shared = this.compose(entry.tract, entry.event, entry.fields!);
       delete shared[entry.field!];
@@ -423,7 +423,9 @@ export class CallosumConnection {
     if (!socket || !this.connected) return;
     while (!socket.writableNeedDrain && socket.writable) {
       const entries: Entry[] = [];
-      const parts: string[] = [];
+      // Lines as strings, joined; batches already encoded as Buffers, as they are.
+      const chunks: (string | Buffer)[] = [];
+      let text = '';
       let bytes = 0;
       while (bytes < BATCH_BYTES) {
         const entry = this.next();
@@ -439,21 +441,36 @@ export class CallosumConnection {
           }
         }
         entries.push(entry);
-        parts.push(line);
+        if (typeof line === 'string') text += line;
+        else {
+          if (text) chunks.push(text);
+          text = '';
+          chunks.push(line);
+        }
         bytes += line.length;
       }
+      if (text) chunks.push(text);
       if (this.pacing && this.caughtUp()) this.endPacing();
       if (entries.length === 0) break;
       const write: Write = { entries, done: false };
       this.writes.add(write);
-      // latin1: the lines are pure ASCII, and V8 copies one-byte strings out without encoding them.
-      socket.write(parts.join(''), 'latin1', (error) => {
+      const written = (error?: Error | null) => {
         if (error) return; // 'close' handles the entries of failed writes
         write.done = true;
         this.writes.delete(write);
         for (const entry of entries) this.counts.sent += entry.count;
         this.settle();
-      });
+      };
+      // Corked, the chunks leave in one writev. latin1: the lines are pure ASCII,
+      // and V8 copies one-byte strings out without encoding them.
+      socket.cork();
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        const callback = i === chunks.length - 1 ? written : undefined;
+        if (typeof chunk === 'string') socket.write(chunk, 'latin1', callback);
+        else socket.write(chunk, callback);
+      }
+      socket.uncork();
     }
     this.settle();
   }

@@ -133,14 +133,17 @@ test('emitEach: one batch of lines, encoded once, arrives as one message per val
   const connection = new CallosumConnection({ socketPath: tmp.socket, defaults: { host: 'h1' } });
   connection.start();
   try {
-    const values = ['plain', 'quote " and \\ backslash', 'h\u00e9 \u2713', ''];
+    const values = ['plain', 'x'.repeat(100), ''];
+    const escaped = ['quote " and \\ backslash', 'h\u00e9 \u2713', 'tab\t'];
+    // Plain values are written straight into a buffer; a batch with one that needs escaping goes the JSON way.
     assert.ok(connection.emitEach('logs', 'line', { ref: 'r1', pid: 5, line: 'overridden' }, 'line', values));
-    await waitFor('four lines', () => heard.length >= 4);
+    assert.ok(connection.emitEach('logs', 'line', { ref: 'r1', pid: 5 }, 'line', escaped));
+    await waitFor('six lines', () => heard.length >= 6);
     assert.equal(
       heard.map(({ ts: _ts, ...message }) => message),
-      values.map((line) => ({ host: 'h1', tract: 'logs', event: 'line', ref: 'r1', pid: 5, line })),
+      [...values, ...escaped].map((line) => ({ host: 'h1', tract: 'logs', event: 'line', ref: 'r1', pid: 5, line })),
     );
-    assert.is(connection.stats().sent, 4);
+    assert.is(connection.stats().sent, 6);
   } finally {
     await connection.stop();
     await stop();
