@@ -2,9 +2,10 @@
  * 2. The listener of the flood, in a process of its own:
  * `node --import tsx bench/hosts/callosum-listener.ts SOCKET_PATH`
  * is one client of the server that reads as fast as it can. It recognises
- * brainstem's `line` events by their `"event":"line"` and `"ref":"…"` text
+ * brainstem's `line` events by their `"event":"line"` and `"ref":"…"` text,
+ * and the next ones of a flood by the same text up to their `"line":`
  * (JSON.parse would cost it about 2 µs a message, making the listener the
- * slowest part of the chain) and parses every other message. Prints
+ * slowest part of the chain); it parses every other message. Prints
  * `ready`, then one JSON line per `logs`/`exit`: what arrived for that ref
  * (exec seen, line events, the exit's fields).
  */
@@ -23,13 +24,29 @@ const of = (ref: string) => {
 const EVENT_LINE = '"event":"line"';
 const REF = '"ref":"';
 
+const LINE = '"line":';
+// The text of the last line event up to its `"line":`, and whose it was: a
+// flood's next line events start the same way, so one comparison counts them.
+let head = '';
+let headEntry: Seen | undefined;
+
 /** The message `text[from, to)`. */
 const onMessage = (text: string, from: number, to: number) => {
+  if (headEntry && to - from > head.length && text.slice(from, from + head.length) === head) {
+    headEntry.lines++;
+    return;
+  }
   const event = text.indexOf(EVENT_LINE, from);
   if (event !== -1 && event < to) {
     const ref = text.indexOf(REF, from);
     if (ref !== -1 && ref < to) {
-      of(text.slice(ref + REF.length, text.indexOf('"', ref + REF.length))).lines++;
+      const entry = of(text.slice(ref + REF.length, text.indexOf('"', ref + REF.length)));
+      entry.lines++;
+      const line = text.indexOf(LINE, from);
+      if (line > event && line > ref && line < to) {
+        head = text.slice(from, line + LINE.length);
+        headEntry = entry;
+      }
       return;
     }
   }
@@ -40,6 +57,7 @@ const onMessage = (text: string, from: number, to: number) => {
   else if (message.event === 'exec') entry.exec = true;
   else if (message.event === 'exit') {
     seen.delete(message.ref);
+    if (headEntry === entry) headEntry = undefined;
     process.stdout.write(`${JSON.stringify({ ref: message.ref, exec: entry.exec, lines: entry.lines, linesShed: message.lines_shed, exitCode: message.exit_code })}\n`);
   }
 };
