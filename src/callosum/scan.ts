@@ -85,20 +85,13 @@ export class MessageScanner {
 export function scanMessage(t: string, start: number, end: number): ScanVerdict {
   headEnd = -1;
   if (end - start < 2 || t.charCodeAt(start) !== OPEN_BRACE || t.charCodeAt(end - 1) !== CLOSE_BRACE) return SLOW;
-  let at = skipSpace(t, start + 1, end);
-  if (at >= end || t.charCodeAt(at) !== QUOTE) return SLOW;
-  const keyStart = at + 1;
-  if ((at = scanString(t, at, end)) < 0) return SLOW;
-  const key = keyOf(t, keyStart, at - 1);
-  if (key < 0) return SLOW;
-  at = skipSpace(t, at, end);
-  if (at >= end || t.charCodeAt(at) !== COLON) return SLOW;
-  at = skipSpace(t, at + 1, end);
-  if (key === KEY_OTHER) {
+  const at = scanKey(t, skipSpace(t, start + 1, end), end);
+  if (at < 0) return SLOW;
+  if (memberKey === KEY_OTHER) {
     headEnd = at;
     headFlags = 0;
   }
-  return scanFromValue(t, at, end, key, 0);
+  return scanFromValue(t, at, end, memberKey, 0);
 }
 
 /** The rest of a top-level object, from the value of its member `key`, with `flags` for the members before it. */
@@ -117,17 +110,8 @@ function scanFromValue(t: string, at: number, end: number, key: number, flags: n
       if (at !== end || (flags & (HAS_TRACT | HAS_EVENT)) !== (HAS_TRACT | HAS_EVENT)) return SLOW;
       return flags & HAS_TS ? FORWARD : STAMP;
     }
-    if (next !== COMMA) return SLOW;
-    at = skipSpace(t, at, end);
-    if (at >= end || t.charCodeAt(at) !== QUOTE) return SLOW;
-    const keyStart = at + 1;
-    if ((at = scanString(t, at, end)) < 0) return SLOW;
-    key = keyOf(t, keyStart, at - 1);
-    // An escaped key may spell `tract` in disguise; let the parser decide.
-    if (key < 0) return SLOW;
-    at = skipSpace(t, at, end);
-    if (at >= end || t.charCodeAt(at) !== COLON) return SLOW;
-    at = skipSpace(t, at + 1, end);
+    if (next !== COMMA || (at = scanKey(t, skipSpace(t, at, end), end)) < 0) return SLOW;
+    key = memberKey;
     if (key === KEY_OTHER) {
       headEnd = at;
       headFlags = flags;
@@ -137,6 +121,22 @@ function scanFromValue(t: string, at: number, end: number, key: number, flags: n
 
 // Each scanner below takes the position to start at and returns the one
 // after what it read, or -1 when the text is not what JSON allows.
+
+/** Which top-level key `scanKey` read last. */
+let memberKey = KEY_OTHER;
+
+/** At a top-level member: reads `"key":` and the space after it, sets `memberKey`, returns where the value starts. */
+function scanKey(t: string, at: number, end: number): number {
+  if (at >= end || t.charCodeAt(at) !== QUOTE) return -1;
+  const keyStart = at + 1;
+  if ((at = scanString(t, at, end)) < 0) return -1;
+  memberKey = keyOf(t, keyStart, at - 1);
+  // An escaped key may spell `tract` in disguise; let the parser decide.
+  if (memberKey < 0) return -1;
+  at = skipSpace(t, at, end);
+  if (at >= end || t.charCodeAt(at) !== COLON) return -1;
+  return skipSpace(t, at + 1, end);
+}
 
 /** Which top-level key `t[from, to)` is; -1 when it holds an escape. */
 function keyOf(t: string, from: number, to: number): number {

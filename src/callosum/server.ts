@@ -270,8 +270,8 @@ export class CallosumServer {
       this.counts.ignored++;
       return;
     }
-    // Already stamped and pure ASCII (what brainstem clients send): forward the
-    // bytes as they came instead of re-encoding, the server's hottest path in a flood.
+    // Already stamped and pure ASCII (spacing or an escaped key the scan left
+    // to the parser): forward the bytes as they came instead of re-encoding.
     if ('ts' in message && isAscii(line) && line[line.length - 1] !== 0x0d) {
       this.forward(line.toString('latin1') + '\n', 1);
       return;

@@ -6,20 +6,27 @@ import { fixture, tempJournal, until } from '../helpers.js';
 
 type Message = Record<string, any> & { tract: string; event: string };
 
-async function listen(socketPath: string) {
+/** A server on `socketPath` and a listener that parses every message it hears. */
+async function serve(socketPath: string) {
+  const server = new CallosumServer({ socketPath });
+  await server.start();
   const heard: Message[] = [];
   const listener = new CallosumConnection({ socketPath });
   listener.start((message) => heard.push(message as Message));
   await until(() => listener.isConnected, 'the listener to connect');
-  return { heard, listener };
+  return {
+    heard,
+    stop: async () => {
+      await listener.stop();
+      await server.stop();
+    },
+  };
 }
 
 test('spawn forwards to the journal socket through one shared connection: exec, lines, exit', async () => {
   const journal = tempJournal();
   const socketPath = path.join(journal, 'health', 'callosum.sock');
-  const server = new CallosumServer({ socketPath });
-  await server.start();
-  const { heard, listener } = await listen(socketPath);
+  const { heard, stop } = await serve(socketPath);
   try {
     const bus = createBus();
     const result = await runTask([fixture('exit-with.sh'), '4'], { journal, bus });
@@ -40,17 +47,14 @@ test('spawn forwards to the journal socket through one shared connection: exec, 
     await until(() => heard.some((m) => m.event === 'exit' && m.ref === again.ref), 'the second exit');
     assert.is(heard.filter((m) => m.event === 'exec' && m.ref === again.ref).length, 1);
   } finally {
-    await listener.stop();
-    await server.stop();
+    await stop();
   }
 });
 
 test('callosum: false sends nothing; a shared connection given explicitly is used', async () => {
   const journal = tempJournal();
   const socketPath = path.join(path.dirname(journal), 'other.sock');
-  const server = new CallosumServer({ socketPath });
-  await server.start();
-  const { heard, listener } = await listen(socketPath);
+  const { heard, stop } = await serve(socketPath);
   const connection = new CallosumConnection({ socketPath });
   connection.start();
   try {
@@ -60,18 +64,15 @@ test('callosum: false sends nothing; a shared connection given explicitly is use
     assert.not.ok(heard.some((m) => m.ref === silent.ref));
   } finally {
     await connection.stop();
-    await listener.stop();
-    await server.stop();
+    await stop();
   }
 });
 
 test('a flood that outruns a live server loses no line: the child is held back instead, and lines_shed is 0', async () => {
   const journal = tempJournal();
   const socketPath = path.join(journal, 'health', 'callosum.sock');
-  const server = new CallosumServer({ socketPath });
-  await server.start();
   // A listener that parses every message, in the same process as the server and the runtime: far slower than the child.
-  const { heard, listener } = await listen(socketPath);
+  const { heard, stop } = await serve(socketPath);
   try {
     const count = 200_000;
     const result = await runTask([fixture('flood.mjs'), String(count)], { journal, bus: createBus() });
@@ -82,8 +83,7 @@ test('a flood that outruns a live server loses no line: the child is held back i
     assert.equal([lines[0]!.line, lines.at(-1)!.line], ['line 1', `line ${count}`]);
     assert.is(heard.find((m) => m.event === 'exit' && m.ref === result.ref)!.lines_shed, 0);
   } finally {
-    await listener.stop();
-    await server.stop();
+    await stop();
   }
 });
 
