@@ -11,6 +11,7 @@ import net from 'node:net';
 import { Deque } from './deque.js';
 import { forEachLine, LineSplitter } from './line-splitter.js';
 import { encodeEach, encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
+import { writeParts } from './write-parts.js';
 
 export type CallosumFields = Record<string, unknown>;
 
@@ -228,20 +229,24 @@ export class CallosumConnection {
    * batch was refused (connection stopped), and then none of it is sent.
    */
   emitEach(tract: string, event: string, shared: CallosumFields, field: string, values: readonly string[], options: EmitEachOptions = {}): boolean {
-    if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
-    if (values.length === 0) return true;
-    const entry = this.entry(false, tract, event, options.onShed);
-    entry.count = values.length;
-    entry.fields = shared;
-    entry.field = field;
-    entry.values = values;
-    entry.overhead = roughBytes(shared) + field.length + 4;
-    let bytes = values.length * entry.overhead;
-    for (let i = 0; i < values.length; i++) bytes += values[i]!.length;
-    entry.bytes = bytes;
-    this.queueSheddable(entry);
-    this.schedulePump();
-    return true;
+    try {
+      if (this.state === 'stopping' || this.state === 'stopped') return this.refuse();
+      if (values.length === 0) return true;
+      const entry = this.entry(false, tract, event, options.onShed);
+      entry.count = values.length;
+      entry.fields = shared;
+      entry.field = field;
+      entry.values = values;
+      entry.overhead = roughBytes(shared) + field.length + 4;
+      let bytes = values.length * entry.overhead;
+      for (let i = 0; i < values.length; i++) bytes += values[i]!.length;
+      entry.bytes = bytes;
+      this.queueSheddable(entry);
+      this.schedulePump();
+      return true;
+    } catch {
+      return this.refuse();
+    }
   }
 
   private entry(kept: boolean, tract: string, event: string, onShed: ((count: number) => void) | undefined): Entry {
@@ -423,9 +428,7 @@ export class CallosumConnection {
     if (!socket || !this.connected) return;
     while (!socket.writableNeedDrain && socket.writable) {
       const entries: Entry[] = [];
-      // Lines as strings, joined; batches already encoded as Buffers, as they are.
-      const chunks: (string | Buffer)[] = [];
-      let text = '';
+      const parts: (string | Buffer)[] = [];
       let bytes = 0;
       while (bytes < BATCH_BYTES) {
         const entry = this.next();
@@ -441,36 +444,20 @@ export class CallosumConnection {
           }
         }
         entries.push(entry);
-        if (typeof line === 'string') text += line;
-        else {
-          if (text) chunks.push(text);
-          text = '';
-          chunks.push(line);
-        }
+        parts.push(line);
         bytes += line.length;
       }
-      if (text) chunks.push(text);
       if (this.pacing && this.caughtUp()) this.endPacing();
       if (entries.length === 0) break;
       const write: Write = { entries, done: false };
       this.writes.add(write);
-      const written = (error?: Error | null) => {
+      writeParts(socket, parts, (error) => {
         if (error) return; // 'close' handles the entries of failed writes
         write.done = true;
         this.writes.delete(write);
         for (const entry of entries) this.counts.sent += entry.count;
         this.settle();
-      };
-      // Corked, the chunks leave in one writev. latin1: the lines are pure ASCII,
-      // and V8 copies one-byte strings out without encoding them.
-      socket.cork();
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i]!;
-        const callback = i === chunks.length - 1 ? written : undefined;
-        if (typeof chunk === 'string') socket.write(chunk, 'latin1', callback);
-        else socket.write(chunk, callback);
-      }
-      socket.uncork();
+      });
     }
     this.settle();
   }

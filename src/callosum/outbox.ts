@@ -7,18 +7,17 @@
  * this client may briefly slow the senders down (see server.ts).
  */
 import type { Socket } from 'node:net';
+import { Deque } from './deque.js';
+import { writeParts } from './write-parts.js';
 
 /** Bytes handed to the socket per write: many messages, one syscall. */
 const BATCH_BYTES = 256 * 1024;
-
-const EMPTY: Item = { data: '', count: 0 };
 
 /** Encoded messages, ASCII: a string's length is its byte count. A Buffer is a run of whole lines forwarded as they came. */
 type Item = { data: string | Buffer; count: number };
 
 export class Outbox {
-  private queue: Item[] = [];
-  private head = 0;
+  private readonly queue = new Deque<Item>();
   private queuedBytes = 0;
   private scheduled = false;
   /** Messages this client lost because it did not keep up. */
@@ -68,13 +67,11 @@ export class Outbox {
   push(data: string | Buffer, count = 1): void {
     this.queue.push({ data, count });
     this.queuedBytes += data.length;
-    while (this.queuedBytes > this.maxBytes && this.head < this.queue.length) {
-      const item = this.queue[this.head]!;
+    while (this.queuedBytes > this.maxBytes && this.queue.length > 0) {
+      const item = this.queue.shift()!;
       this.queuedBytes -= item.data.length;
-      this.queue[this.head++] = EMPTY;
       this.dropped += item.count;
     }
-    this.compact();
     if (!this.scheduled) {
       this.scheduled = true;
       // Deferred so every message parsed from one read goes out in one write.
@@ -87,37 +84,17 @@ export class Outbox {
 
   private flush(): void {
     const socket = this.socket;
-    while (this.head < this.queue.length && socket.writable && !socket.writableNeedDrain) {
-      // Corked, the batch leaves in one writev: forwarded Buffers are never copied.
-      socket.cork();
-      let strings = '';
+    while (this.queue.length > 0 && socket.writable && !socket.writableNeedDrain) {
+      const parts: (string | Buffer)[] = [];
       let bytes = 0;
-      while (this.head < this.queue.length && bytes < BATCH_BYTES) {
-        const { data } = this.queue[this.head]!;
-        this.queue[this.head++] = EMPTY;
+      while (this.queue.length > 0 && bytes < BATCH_BYTES) {
+        const { data } = this.queue.shift()!;
+        parts.push(data);
         bytes += data.length;
-        if (typeof data === 'string') strings += data;
-        else {
-          if (strings) socket.write(strings);
-          strings = '';
-          socket.write(data);
-        }
       }
-      if (strings) socket.write(strings);
-      socket.uncork();
+      writeParts(socket, parts);
       this.queuedBytes -= bytes;
     }
-    this.compact();
     this.onFlushed();
-  }
-
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
   }
 }
