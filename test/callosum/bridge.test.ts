@@ -51,14 +51,29 @@ async function harness(serverOptions: { clientBufferBytes?: number } = {}): Prom
   };
 }
 
-const logs = (heard: CallosumMessage[], ref: string) => heard.filter((message) => message.tract === 'logs' && message.ref === ref);
-
-test('logs tract carries exec, line and exit with exactly the seed fields (plus lines_shed, ts)', async () => {
-  const h = await harness();
+/** A server with a listener, and a bus bridged to it through a connected CallosumConnection. */
+async function bridged(serverOptions: { clientBufferBytes?: number } = {}) {
+  const h = await harness(serverOptions);
   const bus = createBus();
   const connection = new CallosumConnection({ socketPath: h.tmp.socket });
   connection.start();
+  await waitFor('bridge connection', () => connection.isConnected);
   const unsubscribe = bridgeBusToCallosum({ bus, connection });
+  return {
+    h,
+    bus,
+    close: async () => {
+      unsubscribe();
+      await connection.stop();
+      await h.close();
+    },
+  };
+}
+
+const logs = (heard: CallosumMessage[], ref: string) => heard.filter((message) => message.tract === 'logs' && message.ref === ref);
+
+test('logs tract carries exec, line and exit with exactly the seed fields (plus lines_shed, ts)', async () => {
+  const { h, bus, close } = await bridged();
   try {
     const p = lifecycle(bus, 'r1');
     p.run(4242);
@@ -78,18 +93,12 @@ test('logs tract carries exec, line and exit with exactly the seed fields (plus 
     assert.equal(transitions.map((message) => `${message.from}>${message.to}`), ['null>spawning', 'spawning>running', 'running>exited']);
     assert.ok(transitions.every((message) => message.event === 'transition' && typeof message.seq === 'number' && typeof message.startTime === 'number'));
   } finally {
-    unsubscribe();
-    await connection.stop();
-    await h.close();
+    await close();
   }
 });
 
 test('killed ends with an exit (exit_code -9); a failed spawn has no exit, only its lifecycle', async () => {
-  const h = await harness();
-  const bus = createBus();
-  const connection = new CallosumConnection({ socketPath: h.tmp.socket });
-  connection.start();
-  const unsubscribe = bridgeBusToCallosum({ bus, connection });
+  const { h, bus, close } = await bridged();
   try {
     const killed = lifecycle(bus, 'k1');
     killed.run(7);
@@ -100,9 +109,7 @@ test('killed ends with an exit (exit_code -9); a failed spawn has no exit, only 
     assert.is(logs(h.heard, 'k1')[1]!.exit_code, -9);
     assert.equal(logs(h.heard, 'f1'), []);
   } finally {
-    unsubscribe();
-    await connection.stop();
-    await h.close();
+    await close();
   }
 });
 
@@ -151,12 +158,7 @@ test('while the server is away: exec, the newest lines and exit wait and go out 
 
 async function flood(burst: number): Promise<{ lines: number; exit: CallosumMessage; execFirst: boolean; ordered: boolean }> {
   // A roomy per-client buffer: this test counts what the bridge sheds, not what the server drops.
-  const h = await harness({ clientBufferBytes: 512 * 1024 * 1024 });
-  const bus = createBus();
-  const connection = new CallosumConnection({ socketPath: h.tmp.socket });
-  connection.start();
-  await waitFor('bridge connection', () => connection.isConnected);
-  const unsubscribe = bridgeBusToCallosum({ bus, connection });
+  const { h, bus, close } = await bridged({ clientBufferBytes: 512 * 1024 * 1024 });
   const total = 200_000;
   try {
     const p = lifecycle(bus, 'flood');
@@ -178,9 +180,7 @@ async function flood(burst: number): Promise<{ lines: number; exit: CallosumMess
       ordered: lineNumbers.every((n, i) => i === 0 || n > lineNumbers[i - 1]!),
     };
   } finally {
-    unsubscribe();
-    await connection.stop();
-    await h.close();
+    await close();
   }
 }
 
