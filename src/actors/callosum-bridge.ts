@@ -10,8 +10,9 @@
  * exec, exit and transitions are kept messages (never shed, they wait for a
  * server); lines are sheddable and each shed one is counted against its
  * process. Lines travel as the bus delivered them, a pipe chunk at a time:
- * one `emitEach` batch per run of lines from one stream. The exit's `lines_shed` is computed when the exit is written, after
- * every earlier line of its process has gone out or been shed.
+ * one `emitEach` batch per run of lines from one stream. The exit's
+ * `lines_shed` is computed when the exit is written, after every earlier line
+ * of its process has gone out or been shed.
  */
 import { fromCallback, type EventObject } from 'xstate';
 import type { Bus } from '../bus/create-bus.js';
