@@ -271,10 +271,10 @@ export class CallosumConnection {
   backpressure(): Promise<void> | undefined {
     if (this.state !== 'started' || !this.connected || this.paceMs <= 0) return undefined;
     if (this.paceCut) {
-      if (!this.caughtUp()) return undefined;
+      if (!this.queueWithin(1 / 4)) return undefined;
       this.paceCut = false;
     }
-    if (this.sheddableCount <= this.maxSheddable / 2 && this.sheddableBytes <= this.maxSheddableBytes / 2) return undefined;
+    if (this.queueWithin(1 / 2)) return undefined;
     if (!this.pacing) {
       let resolve!: () => void;
       const promise = new Promise<void>((done) => (resolve = done));
@@ -289,8 +289,9 @@ export class CallosumConnection {
     return this.pacing.promise;
   }
 
-  private caughtUp(): boolean {
-    return this.sheddableCount <= this.maxSheddable / 4 && this.sheddableBytes <= this.maxSheddableBytes / 4;
+  /** Whether the sheddable queue holds at most `fraction` of its bounds, in messages and in bytes. */
+  private queueWithin(fraction: number): boolean {
+    return this.sheddableCount <= this.maxSheddable * fraction && this.sheddableBytes <= this.maxSheddableBytes * fraction;
   }
 
   private endPacing(): void {
@@ -447,7 +448,7 @@ export class CallosumConnection {
         parts.push(line);
         bytes += line.length;
       }
-      if (this.pacing && this.caughtUp()) this.endPacing();
+      if (this.pacing && this.queueWithin(1 / 4)) this.endPacing();
       if (entries.length === 0) break;
       const write: Write = { entries, done: false };
       this.writes.add(write);
