@@ -60,11 +60,7 @@ export function encodeEach(message: CallosumMessage, field: string, values: read
   // `{...}\n` minus `}\n`, plus the varying field last.
   const prefix = `${shared.slice(0, -2)},${quoteString(field)}:`;
   let chars = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    if (NEEDS_ESCAPE.test(value)) return encodeEachEscaped(prefix, values);
-    chars += value.length;
-  }
+  for (let i = 0; i < values.length; i++) chars += values[i]!.length;
   const head = Buffer.from(`${prefix}"`, 'latin1');
   const bytes = Buffer.allocUnsafe(chars + values.length * (head.length + 3));
   let at = 0;
@@ -72,9 +68,18 @@ export function encodeEach(message: CallosumMessage, field: string, values: read
     const value = values[i]!;
     bytes.set(head, at);
     at += head.length;
-    // Short values by hand; a native call per value costs more than copying a few characters.
-    if (value.length > 64) at += bytes.write(value, at, 'latin1');
-    else for (let k = 0; k < value.length; k++) bytes[at++] = value.charCodeAt(k);
+    // Short values by hand, checked as they are copied (a native call or a regex per value costs more);
+    // the first character that needs escaping sends the whole batch the escaped way.
+    if (value.length > 64) {
+      if (NEEDS_ESCAPE.test(value)) return encodeEachEscaped(prefix, values);
+      at += bytes.write(value, at, 'latin1');
+    } else {
+      for (let k = 0; k < value.length; k++) {
+        const code = value.charCodeAt(k);
+        if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return encodeEachEscaped(prefix, values);
+        bytes[at++] = code;
+      }
+    }
     bytes[at++] = 0x22; // "
     bytes[at++] = 0x7d; // }
     bytes[at++] = 0x0a; // \n

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallosumError } from '../../src/callosum/errors.js';
-import { defaultSocketPath, encodeMessage, MAX_SOCKET_PATH_BYTES, parseMessage, resolveSocketPath } from '../../src/callosum/protocol.js';
+import { defaultSocketPath, encodeEach, encodeMessage, MAX_SOCKET_PATH_BYTES, parseMessage, resolveSocketPath } from '../../src/callosum/protocol.js';
 
 test('junk, binary, non-objects and messages without tract/event are ignored, never thrown', () => {
   const junk: (string | Uint8Array)[] = [
@@ -68,6 +68,24 @@ test('a socket path too long for a Unix socket is a typed error naming the path'
   }
   const fits = '/' + 'x'.repeat(MAX_SOCKET_PATH_BYTES - 1);
   assert.is(resolveSocketPath({ socketPath: fits }), fits);
+});
+
+
+test('encodeEach: every value, plain or needing escapes, short or long, anywhere in the batch, encodes as encodeMessage would', () => {
+  const message = { tract: 'logs', event: 'line', ref: 'r1', pid: 7, ts: 5 };
+  const plain = ['line 1', '', 'x'.repeat(64), 'y'.repeat(65), 'a b c ~ { } [ ] : ,'];
+  const awkward = ['say "hi"', 'back\\slash', 'tab\there', 'del\u007f', 'caf\u00e9', '\u{1f600}', 'z'.repeat(70) + '"', 'w'.repeat(80) + '\u00e9'];
+  for (const odd of awkward) {
+    for (const position of [0, 2, plain.length]) {
+      const values = [...plain];
+      values.splice(position, 0, odd);
+      const encoded = encodeEach(message, 'line', values);
+      const text = typeof encoded === 'string' ? encoded : encoded.toString('latin1');
+      assert.ok(/^[\x00-\x7e]*$/.test(text), `ASCII only for ${JSON.stringify(odd)}`);
+      assert.is(text, values.map((line) => encodeMessage({ ...message, line })).join(''));
+    }
+  }
+  assert.ok(Buffer.isBuffer(encodeEach(message, 'line', plain)), 'a plain batch is written straight into a Buffer');
 });
 
 test.run();
