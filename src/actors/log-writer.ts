@@ -1,6 +1,6 @@
 import { fromCallback } from 'xstate';
 import type { Bus } from '../bus/create-bus.js';
-import type { LineEvent, Stream } from '../bus/events.js';
+import type { Stamped, Stream } from '../bus/events.js';
 import { JournalError } from '../errors.js';
 import type { DailyLog, DailyLogEvent } from '../journal/daily-log.js';
 import { LineFormatter } from '../journal/line-format.js';
@@ -57,9 +57,10 @@ export const logWriter = fromCallback<LogBatchEvent | RollLogEvent, LogWriterInp
     } catch (error) {
       fail(error);
     }
-    const lines: LineEvent[] = new Array(event.lines.length);
+    // Born with the bus's `seq` and `at` slots, so stamping them fills fields instead of growing each object.
+    const lines: Stamped<'line'>[] = new Array(event.lines.length);
     for (let i = 0; i < lines.length; i++) {
-      lines[i] = { ref, name, pid: event.pid, stream: event.stream, line: event.lines[i]! };
+      lines[i] = { ref, name, pid: event.pid, stream: event.stream, line: event.lines[i]!, seq: 0, at: 0 };
     }
     bus.emitBatch('line', lines);
   });
