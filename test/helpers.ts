@@ -10,9 +10,22 @@ export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
-/** A fresh journal directory (not yet created) under a new temp dir. */
+const scratch: string[] = [];
+
+/** A new empty directory under the system's temp dir, removed when the test process exits (uvu runs every file in one). */
+export function scratchDir(label = ''): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `brainstem-${label}${label && '-'}`));
+  if (scratch.push(dir) === 1) {
+    process.once('exit', () => {
+      for (const each of scratch) fs.rmSync(each, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+/** A fresh journal directory (not yet created) under a new scratch dir. */
 export function tempJournal(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-')), 'journal');
+  return path.join(scratchDir(), 'journal');
 }
 
 const PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} \[([^\]:]+):(stdout|stderr)\] /;

@@ -3,14 +3,13 @@
  * One browser for the whole file; every wait is for a condition on the page.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus, ManagedProcess, project, SpawnError, startInspector, type Bus, type Inspector } from '../../src/index.js';
-import { fixture, tempJournal } from '../helpers.js';
+import { fixture, scratchDir, tempJournal } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
 const WAIT = { timeout: 15_000 };
@@ -62,7 +61,7 @@ const row = (ref: string, state?: string) => `#processes tr[data-ref="${ref}"]${
 const current = (state: string) => `#chart .node.current[data-state="${state}"]`;
 
 page('the table and the highlighted state follow a process live', async (ctx) => {
-  const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-gate-')), 'go');
+  const gate = path.join(scratchDir('gate'), 'go');
   const worker = await spawn(ctx, [fixture('wait-for-file.sh'), gate], 'worker');
   await ctx.page.click(row(worker.ref, 'running'), WAIT);
   await ctx.page.waitForSelector(current('running'), WAIT);
@@ -189,7 +188,7 @@ page('every request stayed on the inspector; a screenshot is saved', async (ctx)
   assert.equal(outside, []);
   assert.equal(ctx.pageErrors, []);
   // INSPECTOR_SCREENSHOT=docs/inspector.png refreshes the README's picture.
-  const file = process.env.INSPECTOR_SCREENSHOT ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-shot-')), 'inspector.png');
+  const file = process.env.INSPECTOR_SCREENSHOT ?? path.join(scratchDir('shot'), 'inspector.png');
   await ctx.page.screenshot({ path: file });
   assert.equal([...fs.readFileSync(file).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 });

@@ -5,12 +5,11 @@
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallosumConnection, CallosumServer, createBus, ManagedProcess } from '../../src/index.js';
-import { fixture, tempJournal, until } from '../helpers.js';
+import { fixture, scratchDir, tempJournal, until } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
 const WAIT = { timeout: 15_000 };
@@ -44,7 +43,7 @@ test('brainstem inspect shows the journal: earlier processes from their logs, ne
 
     // Both clients on the socket (ours and the inspector's), so nothing is broadcast before the inspector listens.
     await until(() => connection.isConnected && server.stats().clients === 2, 'the inspector on Callosum');
-    const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'brainstem-gate-')), 'go');
+    const gate = path.join(scratchDir('gate'), 'go');
     const live = await ManagedProcess.spawn([fixture('wait-for-file.sh'), gate], { bus, journal, name: 'live', callosum: connection });
     children.push(live);
     await page.waitForSelector(row(live.ref, 'running'), WAIT);
