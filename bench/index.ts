@@ -11,6 +11,7 @@
  * The benches import src/ through tsx; the hosts measured for RSS (4, 5) run
  * plain node on dist/, which `npm run bench` builds first.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,9 @@ try {
   const ctx: FloodContext = { children, journal, count: args.lines, reps: args.reps };
   const step = async (bench: string, what: string, run: () => Promise<Row[]> | Row[]) => {
     if (!wants(bench)) return;
+    // Start on a quiet disk: the floods write about 450 MB of logs, and while the disk was busy
+    // with such writeback, creating a file or a link here took 0.5–1 ms instead of 0.05–0.1.
+    execFileSync('sync');
     say(`bench ${bench}: ${what} …`);
     const started = performance.now();
     rows.push(...(await run()));
