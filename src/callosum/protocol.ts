@@ -39,6 +39,8 @@ export function encodeMessage(message: CallosumMessage): string {
 
 // A string that needs nothing escaped can be quoted as it is, the common case for log lines.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+/** NEEDS_ESCAPE for one UTF-16 code unit, for loops that copy as they check. */
+const needsEscape = (code: number): boolean => code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c;
 
 /** A string as an ASCII JSON string literal, escaped as Python's json.dumps would. */
 export function quoteString(value: string): string {
@@ -76,7 +78,7 @@ export function encodeEach(message: CallosumMessage, field: string, values: read
     } else {
       for (let k = 0; k < value.length; k++) {
         const code = value.charCodeAt(k);
-        if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return encodeEachEscaped(prefix, values);
+        if (needsEscape(code)) return encodeEachEscaped(prefix, values);
         bytes[at++] = code;
       }
     }

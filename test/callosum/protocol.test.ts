@@ -70,7 +70,6 @@ test('a socket path too long for a Unix socket is a typed error naming the path'
   assert.is(resolveSocketPath({ socketPath: fits }), fits);
 });
 
-
 test('encodeEach: every value, plain or needing escapes, short or long, anywhere in the batch, encodes as encodeMessage would', () => {
   const message = { tract: 'logs', event: 'line', ref: 'r1', pid: 7, ts: 5 };
   const plain = ['line 1', '', 'x'.repeat(64), 'y'.repeat(65), 'a b c ~ { } [ ] : ,'];
