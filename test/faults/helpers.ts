@@ -4,20 +4,17 @@
  * (the machine is shared and noisy: wait for a condition, never for a time).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from '../helpers.js';
 
-export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export { fixture } from '../helpers.js';
+
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-export function fixture(name: string): string {
-  return path.join(FIXTURES, name);
-}
-
-/** A fresh directory under the system temp dir; `journal` inside it does not exist yet. */
+/** A fresh scratch directory (removed at exit if `remove` was not called); `journal` inside it does not exist yet. */
 export function tempDir(label: string): { dir: string; journal: string; remove: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `brainstem-${label}-`));
+  const dir = scratchDir(label);
   return { dir, journal: path.join(dir, 'journal'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
