@@ -64,3 +64,15 @@ export class JournalError extends BrainstemError {
     return new JournalError(`Cannot ${action} ${path}: ${reason}`, path, code, { cause });
   }
 }
+
+/** A supervised service went `failed` (it kept failing, or its policy does not restart a failed start). */
+export class SupervisorError extends BrainstemError {
+  constructor(
+    message: string,
+    /** The service that failed. */
+    readonly service: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

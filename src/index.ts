@@ -11,6 +11,12 @@ export {
   type HistoryEvent,
   type LineEvent,
   type LogEvent,
+  SERVICE_STATES,
+  type ServiceEvent,
+  type ServiceState,
+  type QueueEvent,
+  type QueuedTask,
+  type RejectedEvent,
   type ProcessState,
   type Stamped,
   type Stream,
@@ -18,7 +24,7 @@ export {
 } from './bus/events.js';
 export { processMachine, type ProcessMachine, type ProcessInput, type ProcessContext } from './machines/process.js';
 export { createTestClock, realClock, type Clock, type TestClock } from './clock.js';
-export { BrainstemError, JournalError, SpawnError, TimeoutError, ValidationError } from './errors.js';
+export { BrainstemError, JournalError, SpawnError, SupervisorError, TimeoutError, ValidationError } from './errors.js';
 export { resolveJournal } from './journal/paths.js';
 export { DEFAULT_LINE_LIMIT } from './lines/line-splitter.js';
 export {

@@ -56,11 +56,60 @@ export type LogEvent = {
   error?: string;
 };
 
+/** The states of a service machine (SPEC 8). */
+export const SERVICE_STATES = ['waiting', 'starting', 'up', 'backoff', 'stopping', 'stopped', 'failed'] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+
+/** One state change of a service machine. */
+export type ServiceEvent = {
+  service: string;
+  /** `null` for the first state a service enters. */
+  from: ServiceState | null;
+  to: ServiceState;
+  /** Restarts so far (the first start is not one; requested restarts count). */
+  restarts: number;
+  /** The current (or, on an exit, the last) process's ref and pid. */
+  ref?: string;
+  pid?: number;
+  /** On leaving `up`/`starting` because the process ended: its exit code. */
+  exitCode?: number;
+  /** On entering `backoff`: ms until the next start. */
+  delayMs?: number;
+};
+
+/** One entry of a command's task queue. */
+export type QueuedTask = {
+  /** The first is the primary ref; later ones joined an identical `cmd`. */
+  refs: string[];
+  cmd: string[];
+  day: string | null;
+};
+
+/** A command's task queue changed: a task queued, joined, started or ended. */
+export type QueueEvent = {
+  /** The command name (section 2's name rule): `sol indexer …` is `indexer`. */
+  command: string;
+  /** The running task's primary ref, or null. */
+  running: string | null;
+  queued: QueuedTask[];
+};
+
+/** Something from outside (a malformed Callosum request, say) was refused; nothing ran. */
+export type RejectedEvent = {
+  /** Where it came from, e.g. `callosum:supervisor/request`. */
+  source: string;
+  /** What is wrong with it, for a person. */
+  reason: string;
+};
+
 /** The payloads, by event type. A `type`, not an `interface`: mitt's constraint needs an index signature. */
 export type BusEvents = {
   transition: TransitionEvent;
   line: LineEvent;
   log: LogEvent;
+  service: ServiceEvent;
+  queue: QueueEvent;
+  rejected: RejectedEvent;
 };
 
 export type BusEventType = keyof BusEvents;

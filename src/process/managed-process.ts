@@ -1,16 +1,12 @@
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { getDefaultBus } from '../bus/create-bus.js';
 import { FINAL_STATES, type ProcessState } from '../bus/events.js';
-import { realClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { BrainstemError, TimeoutError, type JournalError } from '../errors.js';
-import { DailyLog } from '../journal/daily-log.js';
-import { deriveName, nextRef } from '../journal/names.js';
-import { resolveJournal } from '../journal/paths.js';
-import { DEFAULT_LINE_LIMIT } from '../lines/line-splitter.js';
+import type { DailyLog } from '../journal/daily-log.js';
 import { processMachine, type ProcessMachine } from '../machines/process.js';
-import { linkCallosum } from './callosum-link.js';
 import { guard, release } from './host-guard.js';
-import { checkCmd, checkSpawnOptions, checkTimeout, DEFAULT_DRAIN_TIMEOUT, DEFAULT_TERMINATE_TIMEOUT, type SpawnOptions } from './options.js';
+import { checkTimeout, type SpawnOptions } from './options.js';
+import { prepareProcess } from './prepare.js';
 
 export interface ManagedProcessOptions extends SpawnOptions {
   /** Passed to xstate's `createActor`, e.g. `createBrowserInspector().inspect` from @statelyai/inspect. */
@@ -54,38 +50,9 @@ export class ManagedProcess {
    * `JournalError` before anything is spawned, or with `SpawnError`.
    */
   static async spawn(cmd: readonly string[], opts: ManagedProcessOptions = {}): Promise<ManagedProcess> {
-    const args = checkCmd(cmd);
-    checkSpawnOptions(opts);
-    const clock = opts.clock ?? realClock;
-    const bus = opts.bus ?? getDefaultBus();
-    const now = () => clock.now();
-    const name = opts.name ?? deriveName(args);
-    const journal = resolveJournal(opts.journal);
-    const { ref, log } = openLog(journal, name, opts, now);
-    const callosum = linkCallosum(bus, journal, opts.callosum);
-    bus.emit('log', { ref, name, kind: 'opened', path: log.path });
-
-    const startTime = now();
-    const actor = createActor(processMachine, {
-      input: {
-        ref,
-        name,
-        cmd: args,
-        env: opts.env,
-        cwd: opts.cwd,
-        bus,
-        log,
-        now,
-        startTime,
-        lineLimit: opts.lineLimit ?? DEFAULT_LINE_LIMIT,
-        // A flood that outruns a live Callosum server is held back rather than shed.
-        ...(callosum && { pace: () => callosum.backpressure() }),
-        terminateTimeout: opts.terminateTimeout ?? DEFAULT_TERMINATE_TIMEOUT,
-        drainTimeout: opts.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-      },
-      clock,
-      inspect: opts.inspect,
-    });
+    const { input, ref, name, cmd: args, clock, log } = prepareProcess(cmd, opts);
+    const actor = createActor(processMachine, { input, clock, inspect: opts.inspect });
+    const startTime = input.startTime;
     const managed = new ManagedProcess({ ref, name, cmd: args, startTime, actor, clock, log });
     guard(managed);
     void managed.done.then(() => release(managed));
@@ -193,15 +160,3 @@ export class ManagedProcess {
     return exitCode ?? -1;
   }
 }
-
-/** Opens the process's log; a default ref whose file another process already took moves to the next free millisecond. */
-function openLog(journal: string, name: string, opts: SpawnOptions, now: () => number): { ref: string; log: DailyLog } {
-  for (let ref = opts.ref ?? nextRef(now()); ; ref = nextRef(now())) {
-    try {
-      return { ref, log: new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined }) };
-    } catch (error) {
-      if (opts.ref !== undefined || (error as JournalError).code !== 'EEXIST') throw error;
-    }
-  }
-}
-

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createBus, ManagedProcess, project, SpawnError, startInspector, type Bus, type Inspector } from '../../src/index.js';
+import { createBus, ManagedProcess, project, SpawnError, startInspector, type Bus, type Inspector, type Stamped } from '../../src/index.js';
 import { fixture, scratchDir, tempJournal } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
@@ -171,7 +171,7 @@ page('a terminated process and a stubborn one end as exited -15 and killed -9', 
 page('a command that cannot start shows as failed, with its reason', async (ctx) => {
   const error = await ManagedProcess.spawn(['/nonexistent/agent-tool'], { bus: ctx.bus, journal: ctx.journal, name: 'missing', callosum: false }).catch((e: unknown) => e);
   assert.instance(error, SpawnError);
-  const failed = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'missing' && e.to === 'failed')!;
+  const failed = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'missing' && e.to === 'failed') as Stamped<'transition'>;
   await ctx.page.click(row(failed.ref, 'failed'), WAIT);
   await ctx.page.waitForSelector(current('failed'), WAIT);
   await ctx.page.waitForSelector('#events li[data-to="failed"]:has-text("ENOENT")', WAIT);
@@ -181,7 +181,7 @@ page('every request stayed on the inspector; a screenshot is saved', async (ctx)
   // Something still running in the picture, and the killed one selected.
   const ticker = await spawn(ctx, [TICKER], 'ticker');
   await ctx.page.waitForSelector(`${row(ticker.ref, 'running')}`, WAIT);
-  const stubborn = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'stubborn')!;
+  const stubborn = ctx.bus.history().find((e) => e.type === 'transition' && e.name === 'stubborn') as Stamped<'transition'>;
   await ctx.page.click(row(stubborn.ref, 'killed'), WAIT);
   await ctx.page.waitForSelector(current('killed'), WAIT);
   const outside = ctx.requests.filter((url) => !url.startsWith(ctx.inspector.url) && !url.startsWith('data:'));
