@@ -15,14 +15,14 @@ let tarball = '';
 
 test.after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-test('npm pack ships dist (code, types, bin) and the README, nothing of test/, bench/, examples/ or src/', () => {
+test('npm pack ships dist (code, types, bin), the README, docs/ and examples/, nothing of test/, bench/ or src/', () => {
   // `npm test` has just built dist (pretest); prepack would build the same again.
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: ROOT, encoding: 'utf8' });
   const [info] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
   tarball = path.join(scratch, info.filename);
   const files = info.files.map((file) => file.path);
-  for (const wanted of ['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) assert.ok(files.includes(wanted), `ships ${wanted}`);
-  const strays = files.filter((file) => /^(test|bench|examples|src|journal|\.ci)\//.test(file) || file.endsWith('.tgz'));
+  for (const wanted of ['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'docs/api.md', 'docs/inspector.png', 'examples/demo.ts']) assert.ok(files.includes(wanted), `ships ${wanted}`);
+  const strays = files.filter((file) => /^(test|bench|src|journal|\.ci)\//.test(file) || /(^|\/)journal\//.test(file) || file.endsWith('.tgz'));
   assert.equal(strays, []);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; bin: Record<string, string>; scripts: Record<string, string> };
   assert.is(pkg.engines.node, '>=20');
@@ -63,6 +63,24 @@ console.log(JSON.stringify({ success: result.success, exitCode: result.exitCode,
   const logs = spawnSync(bin, ['logs', 'echo', '--journal', journal], { cwd: project, encoding: 'utf8' });
   assert.match(logs.stdout, /\[echo:stdout\] from the bin\n$/);
   assert.ok(fs.existsSync(path.join(project, 'node_modules', 'brainstem', 'dist', 'index.d.ts')), 'types are installed');
+});
+
+test('the installed README and docs link only to files the installed package has', () => {
+  const installed = path.join(project, 'node_modules', 'brainstem');
+  const docs = fs.readdirSync(path.join(installed, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`);
+  assert.ok(docs.length > 5, `${docs.length} docs pages installed`);
+  const broken: string[] = [];
+  let links = 0;
+  for (const file of ['README.md', ...docs]) {
+    for (const [, target] of fs.readFileSync(path.join(installed, file), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      links++;
+      if (!fs.existsSync(path.join(installed, path.dirname(file), target!))) broken.push(`${file} -> ${target}`);
+    }
+  }
+  assert.ok(links > 10, `${links} relative links checked`);
+  assert.equal(broken, []);
+  assert.match(fs.readFileSync(path.join(installed, 'README.md'), 'utf8'), /@types\/node/);
 });
 
 test.run();

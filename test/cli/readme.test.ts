@@ -4,14 +4,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './bin.js';
 
-const test = suite('README: a newcomer can follow it');
+const test = suite('README and docs/: a newcomer can follow them');
 
-const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const source = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const front = source('README.md');
+const pages = fs.readdirSync(path.join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`);
+// The reference checks read the front page and every docs page together: what is documented somewhere counts.
+const readme = [front, ...pages.map(source)].join('\n');
 
-test('has exactly the two set-up commands', () => {
-  assert.ok(readme.includes('npm ci && npm run demo'));
-  assert.ok(readme.includes('npm ci && npm test'));
+test('the front page has exactly the two set-up commands, and CI runs the test one', () => {
+  assert.ok(front.includes('```sh\nnpm ci && npm run demo\n```'));
+  assert.ok(front.includes('```sh\nnpm ci && npm test\n```'));
+  const ci = source('.ci/run');
+  assert.match(ci, /^npm ci$/m);
+  assert.match(ci, /^npm test 2>&1/m);
   const pkg = JSON.parse(source('package.json')) as { scripts: Record<string, string> };
   assert.ok(pkg.scripts.demo && pkg.scripts.test, 'both scripts exist');
 });
@@ -50,9 +56,29 @@ test('maps the seed names to brainstem names', () => {
   }
 });
 
-test('every example the README lists exists, and every example is listed', () => {
-  const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((file) => file.endsWith('.ts'));
-  for (const file of examples) assert.ok(readme.includes(`examples/${file}`), file);
+test('every example is listed on the front page', () => {
+  const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((file) => /\.ts$|\.json$|^Procfile$/.test(file));
+  for (const file of examples) assert.ok(front.includes(`examples/${file}`), file);
+});
+
+test('the front page is short, links every docs page and shows the screenshot, `brainstem up` and a library example', () => {
+  assert.ok(front.split('\n').length < 200, `${front.split('\n').length} lines`);
+  for (const page of pages) assert.ok(front.includes(`](${page})`), `README links ${page}`);
+  assert.ok(front.includes('](docs/inspector.png)'));
+  assert.ok(front.includes('brainstem up'));
+  assert.ok(front.includes("from 'brainstem'"));
+  assert.ok(front.includes('@types/node'));
+});
+
+test('every relative link in README.md and docs/*.md points at a file that exists', () => {
+  const broken: string[] = [];
+  for (const file of ['README.md', ...pages]) {
+    for (const [, target] of source(file).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      if (!fs.existsSync(path.join(ROOT, path.dirname(file), target!))) broken.push(`${file} -> ${target}`);
+    }
+  }
+  assert.equal(broken, []);
 });
 
 test.run();
