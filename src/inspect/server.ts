@@ -3,8 +3,8 @@
  * Server-Sent Events stream of the bus (its history on connect, then every
  * event as it happens).
  *
- * It listens on 127.0.0.1 only and also checks each peer's address and the
- * `Host` it asked for. Child output reaches the page only as JSON data, which
+ * It listens on 127.0.0.1 only, checks each peer's address and the `Host` it
+ * asked for, and answers only requests that carry its token (token.ts). Child output reaches the page only as JSON data, which
  * the page puts into the DOM as text; the Content-Security-Policy forbids any
  * script but the page's own files as a second line of defence.
  */
@@ -16,6 +16,7 @@ import { pageAssets } from './assets.js';
 import { createEventStream } from './event-stream.js';
 import type { EarlierProcess } from './journal-scan.js';
 import { INSPECTOR_HOST, isLoopbackAddress, isLoopbackHost } from './loopback.js';
+import { newToken, tokenCheck, type TokenCheck } from './token.js';
 
 export interface InspectorOptions {
   /** The bus to show: its `history()` on connect, then every event. */
@@ -36,7 +37,7 @@ export interface InspectorOptions {
 }
 
 export interface Inspector {
-  /** `http://127.0.0.1:<port>/` */
+  /** `http://127.0.0.1:<port>/?token=<token>`: the token is the key to the page, give it to no one. */
   readonly url: string;
   readonly port: number;
   /** Pages currently connected to the event stream. */
@@ -66,7 +67,7 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * Serves a live view of every process on `bus` at `http://127.0.0.1:<port>/`.
+ * Serves a live view of every process on `bus` at `http://127.0.0.1:<port>/?token=<token>`.
  * @throws ValidationError for a bad port, InspectorError when it cannot listen
  */
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
@@ -82,6 +83,9 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const assets = pageAssets();
   const sockets = new Set<Socket>();
   let port = requested;
+  const token = newToken();
+  // Known once the port is: the cookie is named after it. No request is handled before `listen` resolves.
+  let auth: TokenCheck = tokenCheck(token, port);
   const events = createEventStream({ bus, earlier, maxBufferedBytes });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -97,7 +101,19 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       reply(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const target = requestTarget(req.url);
+    if (!target) {
+      reply(res, 400, 'Bad request: not a path\n');
+      return;
+    }
+    const admitted = auth.check(req, target.searchParams);
+    if (!admitted) {
+      reply(res, 403, 'Forbidden: open the URL the inspector printed (it carries the token).\n');
+      return;
+    }
+    // The first request with the token leaves a cookie, so the page's assets and stream need no token in their URLs.
+    if (admitted === 'query') res.setHeader('Set-Cookie', auth.cookie());
+    const pathname = target.pathname;
     if (pathname === '/events') {
       events.open(req, res, SECURITY_HEADERS);
       return;
@@ -143,10 +159,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   });
   if (!keepAlive) server.unref();
   port = (server.address() as { port: number }).port;
+  auth = tokenCheck(token, port);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${INSPECTOR_HOST}:${port}/`,
+    url: `http://${INSPECTOR_HOST}:${port}/?token=${token}`,
     port,
     get clients() {
       return events.clients;
@@ -160,6 +177,23 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       return closing;
     },
   };
+}
+
+/**
+ * The path and query of a request. Parsed against a fixed origin, so a target
+ * such as `//host/x` stays a path and never names a host; undefined when it is
+ * not a path at all (`//%zz`, `*`, an absolute URL).
+ */
+function requestTarget(raw: string | undefined): URL | undefined {
+  if (!raw?.startsWith('/')) return undefined;
+  try {
+    const url = new URL(`http://${INSPECTOR_HOST}${raw}`);
+    // A malformed escape (`%zz`) is the client's error: say so rather than fail later.
+    decodeURIComponent(url.pathname);
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 function reply(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -33,7 +33,7 @@ test('brainstem inspect shows the journal: earlier processes from their logs, ne
   const browser = await launchBrowser();
   const children: ManagedProcess[] = [];
   try {
-    const url = await until(() => /brainstem inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1], 'the inspector URL on stdout', 20_000);
+    const url = await until(() => /brainstem inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(stdout)?.[1], 'the inspector URL on stdout', 20_000);
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(url);
     await page.waitForSelector(row(earlier.ref, 'logged'), WAIT);

@@ -49,13 +49,28 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
+/** `path` on the inspector at `url`, carrying its token (as the page's cookie would). */
+export function on(url: string, path: string): string {
+  const target = new URL(path, url);
+  target.searchParams.set('token', new URL(url).searchParams.get('token') ?? '');
+  return target.href;
+}
+
+/** `url` with its token taken out, or replaced by `token`. */
+export function withToken(url: string, token?: string): string {
+  const target = new URL(url);
+  target.searchParams.delete('token');
+  if (token !== undefined) target.searchParams.set('token', token);
+  return target.href;
+}
+
 /** Parsed Server-Sent Events, as a page's EventSource would see them. */
 export type SseMessage = { event: string; data: string };
 
 /** Opens `/events` and collects its messages; `close()` drops the connection as a page that goes away would. */
 export function openStream(url: string): Promise<{ messages: SseMessage[]; res: http.IncomingMessage; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(new URL('events', url), (res) => {
+    const req = http.get(on(url, 'events'), (res) => {
       const messages: SseMessage[] = [];
       let buffer = '';
       res.setEncoding('utf8');

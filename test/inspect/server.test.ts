@@ -5,26 +5,26 @@ import * as assert from 'uvu/assert';
 import { createBus, InspectorError, ManagedProcess, startInspector, ValidationError, type HistoryEvent } from '../../src/index.js';
 import { isLoopbackAddress, isLoopbackHost } from '../../src/inspect/loopback.js';
 import { fixture, tempJournal, until } from '../helpers.js';
-import { externalIPv4, get, openStream } from './helpers.js';
+import { externalIPv4, get, on, openStream } from './helpers.js';
 
 test('serves the page, its assets and the chart on 127.0.0.1 only', async () => {
   const inspector = await startInspector({ bus: createBus() });
   try {
-    assert.match(inspector.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(inspector.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
     const page = await get(inspector.url);
     assert.is(page.status, 200);
     assert.match(page.body, /<title>brainstem inspector<\/title>/);
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     for (const asset of ['inspector.js', 'chart-view.js', 'timeline.js', 'dom.js', 'inspector.css', 'vendor/elk.bundled.js', 'project.js']) {
-      const reply = await get(new URL(asset, inspector.url).href);
+      const reply = await get(on(inspector.url, asset));
       assert.is(reply.status, 200, asset);
     }
-    const chart = JSON.parse((await get(new URL('chart.json', inspector.url).href)).body);
+    const chart = JSON.parse((await get(on(inspector.url, 'chart.json'))).body);
     assert.is(chart.initial, 'spawning');
     assert.equal(chart.nodes.map((n: { id: string }) => n.id).sort(), ['exited', 'failed', 'killed', 'running', 'spawning', 'terminating']);
     assert.ok(chart.edges.some((e: { from: string; to: string }) => e.from === 'terminating' && e.to === 'killed'));
-    assert.is((await get(new URL('../../etc/passwd', inspector.url).href)).status, 404);
-    assert.is((await get(new URL('nope.js', inspector.url).href)).status, 404);
+    assert.is((await get(on(inspector.url, '../../etc/passwd'))).status, 404);
+    assert.is((await get(on(inspector.url, 'nope.js'))).status, 404);
   } finally {
     await inspector.close();
   }

@@ -8,12 +8,13 @@ import { untilStopSignal } from '../signals.js';
 
 const usage = `Usage: brainstem inspect [--port P] [--open] [--journal DIR]
 
-Serves a live inspector page on http://127.0.0.1:P/ for every process of the
+Serves a live inspector page on http://127.0.0.1:P/?token=T for every process of the
 journal: a table of processes, each one's place on the lifecycle chart, its
 bus events and its log tail, and a history slider to replay them. It listens
 on Callosum (<journal>/health/callosum.sock, the lifecycle and logs tracts)
 and shows today's health logs of processes that ran before it started.
-Runs until Ctrl-C. Only this machine can open the page (it listens on 127.0.0.1).
+Runs until Ctrl-C. Only this machine can open the page (it listens on
+127.0.0.1), and only with the printed URL: it carries a token, as Jupyter's.
 
 Options:
   --port P        port on 127.0.0.1 (default: 0, any free port)
