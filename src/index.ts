@@ -1,5 +1,8 @@
 export { ManagedProcess, type ManagedProcessOptions } from './process/managed-process.js';
 export { runTask, type RunTaskOptions, type TaskResult } from './process/run-task.js';
+export { TaskQueue, type TaskQueueOptions, type SubmitOptions, type CommandQueueView } from './supervisor/tasks.js';
+export { taskQueueMachine, type TaskQueueMachine } from './machines/task-queue.js';
+export { deriveName as commandName, nextRef as newRef } from './journal/names.js';
 export type { SpawnOptions } from './process/options.js';
 export { createBus, getDefaultBus, type Bus, type BusOptions, type BusHandler, type BusWildcardHandler } from './bus/create-bus.js';
 export { project, type ProcessView } from './bus/project.js';

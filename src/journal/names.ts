@@ -27,7 +27,7 @@ export function checkId(field: 'ref' | 'name', value: unknown): string {
 let lastRef = 0;
 
 /** The current epoch ms as a ref, never the same one twice in this process (the next free millisecond is taken). */
-export function nextRef(now: number): string {
+export function nextRef(now: number = Date.now()): string {
   lastRef = Math.max(Math.floor(now), lastRef + 1);
   return String(lastRef);
 }
