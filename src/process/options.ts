@@ -32,6 +32,11 @@ export interface SpawnOptions {
   terminateTimeout?: number;
   /** ms to wait for the pipes after the process exits, when a grandchild holds them open. @default 2000 */
   drainTimeout?: number;
+  /**
+   * Record every bus event but `line` in the journal's event log,
+   * `<journal>/<YYYYMMDD>/health/events.jsonl`; `false` turns it off for this bus. @default true
+   */
+  eventLog?: boolean;
 }
 
 export const DEFAULT_TERMINATE_TIMEOUT = 15_000;
@@ -84,6 +89,7 @@ export function checkSpawnOptions(opts: SpawnOptions): void {
   }
   checkTimeout('terminateTimeout', opts.terminateTimeout);
   checkTimeout('drainTimeout', opts.drainTimeout);
+  if (opts.eventLog !== undefined && typeof opts.eventLog !== 'boolean') throw new ValidationError(`eventLog must be true or false, got ${describe(opts.eventLog)}`, 'eventLog');
   if (opts.lineLimit !== undefined && (!Number.isInteger(opts.lineLimit) || opts.lineLimit < 4)) {
     throw new ValidationError(`lineLimit must be an integer number of bytes >= 4, got ${describe(opts.lineLimit)}`, 'lineLimit');
   }

@@ -8,6 +8,7 @@ import { resolveJournal } from '../journal/paths.js';
 import { DEFAULT_LINE_LIMIT } from '../lines/line-splitter.js';
 import type { ProcessInput } from '../machines/process.js';
 import { linkCallosum } from './callosum-link.js';
+import { linkEventLog } from './event-log-link.js';
 import { checkCmd, checkSpawnOptions, DEFAULT_DRAIN_TIMEOUT, DEFAULT_TERMINATE_TIMEOUT, type SpawnOptions } from './options.js';
 
 /** Everything a process machine needs, with its log open and the runtime's links in place. */
@@ -40,6 +41,7 @@ export function prepareProcess(cmd: readonly string[], opts: SpawnOptions = {}):
   const journal = resolveJournal(opts.journal);
   const { ref, log } = openLog(journal, name, opts, now);
   const callosum = linkCallosum(bus, journal, opts.callosum);
+  linkEventLog(bus, journal, opts.eventLog);
   bus.emit('log', { ref, name, kind: 'opened', path: log.path });
   const input: ProcessInput = {
     ref,
