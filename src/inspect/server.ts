@@ -34,6 +34,8 @@ export interface InspectorOptions {
   earlier?: readonly EarlierProcess[];
   /** Bytes a page may fall behind before it is dropped (it reconnects and gets the history again). @default 8 MiB */
   maxBufferedBytes?: number;
+  /** Pages served at once; one more gets a 503. @default 32 */
+  maxClients?: number;
 }
 
 export interface Inspector {
@@ -71,7 +73,7 @@ const SECURITY_HEADERS = {
  * @throws ValidationError for a bad port, InspectorError when it cannot listen
  */
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
-  const { bus, keepAlive = false, earlier = [], maxBufferedBytes = 8 * 1024 * 1024 } = options;
+  const { bus, keepAlive = false, earlier = [], maxBufferedBytes = 8 * 1024 * 1024, maxClients = 32 } = options;
   const requested = options.port ?? 0;
   if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
     throw new ValidationError(`port must be an integer from 0 to 65535, got ${String(requested)}`, 'port');
@@ -79,6 +81,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   if (!bus || typeof bus.on !== 'function' || typeof bus.history !== 'function') {
     throw new ValidationError('bus must be a brainstem bus (createBus())', 'bus');
   }
+  if (!Number.isInteger(maxClients) || maxClients < 1) throw new ValidationError(`maxClients must be a positive integer, got ${String(maxClients)}`, 'maxClients');
 
   const assets = pageAssets();
   const sockets = new Set<Socket>();
@@ -86,7 +89,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const token = newToken();
   // Known once the port is: the cookie is named after it. No request is handled before `listen` resolves.
   let auth: TokenCheck = tokenCheck(token, port);
-  const events = createEventStream({ bus, earlier, maxBufferedBytes });
+  const events = createEventStream({ bus, earlier, maxBufferedBytes, maxClients });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
@@ -145,6 +148,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     if (!keepAlive) socket.unref();
   });
   server.on('clientError', (_error, socket) => socket.destroy());
+  // Sockets of any kind (a refused request still holds one until it closes): the pages, their assets, and room to refuse more.
+  server.maxConnections = maxClients * 4;
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => {

@@ -72,7 +72,11 @@ test('streams the history on connect, then every event as it happens', async () 
   const stream = await openStream(inspector.url);
   try {
     const hello = await until(() => stream.messages.find((m) => m.event === 'hello'), 'the hello message');
-    const history = JSON.parse(hello.data).history as HistoryEvent[];
+    const expected = JSON.parse(hello.data).history as number;
+    const history = await until(() => {
+      const events = stream.messages.filter((m) => m.event === 'history').flatMap((m) => JSON.parse(m.data) as HistoryEvent[]);
+      return events.length === expected && events;
+    }, 'the history');
     assert.ok(history.some((e) => e.type === 'transition' && e.ref === first.ref && e.to === 'exited'));
     assert.ok(history.some((e) => e.type === 'line' && e.line === 'early'));
 

@@ -204,14 +204,24 @@ function connect() {
   source.addEventListener('error', () => setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
   source.addEventListener('hello', (message) => {
     const hello = JSON.parse(message.data);
-    // A (re)connect brings the whole kept history: start over from it.
+    // A (re)connect brings everything again, in pieces: start over.
     state.events = [];
     state.lastSeq = 0;
     state.lines = 0;
-    state.earlier = hello.earlier;
-    if (state.cursor !== null) state.cursor = Math.min(state.cursor, hello.history.length);
-    receive(hello.history);
+    state.earlier = [];
+    if (state.cursor !== null) state.cursor = Math.min(state.cursor, hello.replay + hello.history);
+    scheduleRender();
   });
+  source.addEventListener('earlier', (message) => {
+    state.earlier.push(...JSON.parse(message.data));
+    scheduleRender();
+  });
+  // The journal's event log from before this runtime: its own seqs, so kept as they come, before the bus's.
+  source.addEventListener('replay', (message) => {
+    for (const event of JSON.parse(message.data)) state.events.push({ ...event, replayed: true });
+    scheduleRender();
+  });
+  source.addEventListener('history', (message) => receive(JSON.parse(message.data)));
   source.addEventListener('batch', (message) => receive(JSON.parse(message.data)));
 }
 
