@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { JournalError } from '../errors.js';
 import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
-import { atomicSymlink } from './symlink.js';
-import path from 'node:path';
+import { checkJournal, ensureDir, forgetDirs, openNoFollow } from './safe.js';
+import { linkUnlessFile } from './symlink.js';
 
 export type DailyLogEvent = { kind: 'opened' | 'rolled'; path: string };
 
@@ -16,10 +17,17 @@ export interface DailyLogOptions {
   now: () => number;
   /** The file must not exist yet (a default ref another process may have taken in the same millisecond): fails with code `EEXIST`. */
   fresh?: boolean;
+  /**
+   * Told when a `<name>.log` symlink could not be placed (a regular file holds
+   * its name, e.g. another run's log); the log itself is open and written.
+   * Without it, such an error is thrown.
+   */
+  onLinkError?: (error: JournalError) => void;
 }
 
-const DIR_MODE = 0o700;
-const FILE_MODE = 0o600;
+const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
+const APPEND = O_WRONLY | O_APPEND | O_CREAT;
+const ME = process.getuid?.() ?? -1;
 
 /**
  * One process's log file in the journal: `<journal>/<day>/health/<ref>_<name>.log`
@@ -76,7 +84,7 @@ export class DailyLog {
     if (day === this.day) return undefined;
     this.day = day;
     this.path = logFilePath(this.options.journal, day, this.options.ref, this.options.name);
-    this.reopen();
+    this.reopen(false);
     return { kind: 'rolled', path: this.path };
   }
 
@@ -93,65 +101,99 @@ export class DailyLog {
 
   private ensureIdentity(): DailyLogEvent | undefined {
     if (this.fd >= 0) {
-      const onDisk = fs.statSync(this.path, { throwIfNoEntry: false });
+      // lstat, not stat: a symlink swapped in for the file has an identity of its own, and is never looked through.
+      const onDisk = fs.lstatSync(this.path, { throwIfNoEntry: false });
       if (onDisk && onDisk.ino === this.identity.ino && onDisk.dev === this.identity.dev) return undefined;
     }
     // Deleted, renamed or replaced by someone else (or a previous open failed): later lines must not go into an unlinked file.
-    this.reopen();
+    this.reopen(this.fd >= 0);
     return { kind: 'opened', path: this.path };
   }
 
   /** Opens the file at `path` and links it before letting go of the old one, so the links never dangle. */
-  private reopen() {
+  private reopen(replaceLink: boolean) {
     const previous = this.fd;
     this.fd = -1;
     try {
-      this.openCurrent();
+      this.openCurrent(replaceLink);
     } finally {
       closeQuietly(previous);
     }
   }
 
-  private openCurrent() {
+  private openCurrent(replaceLink = false) {
     const { journal, ref, name } = this.options;
-    const dayDir = dayHealthDir(journal, this.day);
     const topDir = journalHealthDir(journal);
     try {
-      this.fd = inDirectory(dayDir, () => fs.openSync(this.path, this.fresh ? 'ax' : 'a', FILE_MODE));
+      this.fd = this.openFile(replaceLink);
       const stat = fs.fstatSync(this.fd);
       this.identity = { dev: stat.dev, ino: stat.ino };
+      // A FIFO, a device or a hard link to someone else's file planted at the log's name: never written.
+      if (!stat.isFile() || (ME >= 0 && stat.uid !== ME)) {
+        closeQuietly(this.fd);
+        this.fd = -1;
+        throw new JournalError(
+          `Cannot open the log ${this.path}: it is ${stat.isFile() ? `a file of uid ${stat.uid}, not yours` : 'not a regular file'} (EPERM); move it away`,
+          this.path,
+          'EPERM',
+        );
+      }
     } catch (error) {
       throw error instanceof JournalError ? error : JournalError.from('open the log', this.path, error);
     }
     const file = logFileName(ref, name);
-    try {
-      atomicSymlink(file, path.join(dayDir, `${name}.log`));
-      inDirectory(topDir, () => atomicSymlink(`../${this.day}/health/${file}`, path.join(topDir, `${name}.log`)));
-    } catch (error) {
-      throw error instanceof JournalError ? error : JournalError.from('link', path.join(topDir, `${name}.log`), error);
+    const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
+    const topLink = path.join(topDir, `${name}.log`);
+    for (const [target, link] of [
+      [file, dayLink],
+      [`../${this.day}/health/${file}`, topLink],
+    ] as const) {
+      try {
+        linkUnlessFile(target, link);
+      } catch (error) {
+        const linkError = error instanceof JournalError ? error : JournalError.from('link', link, error);
+        if (!this.options.onLinkError) {
+          this.close();
+          throw linkError;
+        }
+        this.options.onLinkError(linkError);
+      }
     }
   }
-}
 
-/**
- * Runs `create`, which makes something in `dir`; when `dir` is missing,
- * creates it (0700, parents too) and runs `create` again. Most spawns find the
- * day's directory there already, and skip the mkdir.
- */
-function inDirectory<T>(dir: string, create: () => T): T {
-  try {
-    return create();
-  } catch (error) {
-    // ENOTDIR: a file where a directory belongs; mkdir then says so.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+  /**
+   * Opens the log at `path` (O_NOFOLLOW) after checking the journal and the
+   * three directories it uses. A symlink at the log's name is refused when the
+   * log is first opened; swapped in mid-run, it is removed (its target left
+   * alone) and a fresh file takes its place.
+   */
+  private openFile(replaceLink: boolean): number {
+    const { journal } = this.options;
+    const flags = APPEND | (this.fresh ? O_EXCL : 0);
+    const dirs = () => {
+      checkJournal(journal);
+      ensureDir(path.join(journal, this.day), journal);
+      ensureDir(dayHealthDir(journal, this.day), journal);
+      ensureDir(journalHealthDir(journal), journal);
+    };
+    dirs();
+    try {
+      return openNoFollow(this.path, flags);
+    } catch (error) {
+      const code = (error as JournalError).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        // A directory remembered as in order was deleted or replaced since: check them all again.
+        forgetDirs(journal);
+        dirs();
+        return openNoFollow(this.path, flags);
+      }
+      if (code === 'ELOOP' && replaceLink) {
+        fs.unlinkSync(this.path);
+        return openNoFollow(this.path, flags | O_EXCL);
+      }
+      throw error;
+    }
   }
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  } catch (error) {
-    throw JournalError.from('create the journal directory', dir, error);
-  }
-  return create();
 }
 
 function closeQuietly(fd: number) {

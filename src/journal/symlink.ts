@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { JournalError } from '../errors.js';
 
 let counter = 0;
 
@@ -16,4 +17,22 @@ export function atomicSymlink(target: string, linkPath: string): void {
     fs.rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * `atomicSymlink`, unless something other than a symlink holds `linkPath`:
+ * a regular file there (another run's `<ref>_<name>.log`, as `--ref a --name b`
+ * makes beside `--name a_b`) is never replaced, and the refusal is a
+ * `JournalError` with code `EEXIST`.
+ */
+export function linkUnlessFile(target: string, linkPath: string): void {
+  const existing = fs.lstatSync(linkPath, { throwIfNoEntry: false });
+  if (existing && !existing.isSymbolicLink()) {
+    throw new JournalError(
+      `Cannot point ${linkPath} at ${target}: a ${existing.isFile() ? 'regular file' : existing.isDirectory() ? 'directory' : 'file'} holds that name (another run's log, as --ref a --name b makes beside --name a_b) and was left untouched (EEXIST); give one of the runs another --name or --ref`,
+      linkPath,
+      'EEXIST',
+    );
+  }
+  atomicSymlink(target, linkPath);
 }

@@ -39,7 +39,7 @@ export function prepareProcess(cmd: readonly string[], opts: SpawnOptions = {}):
   const now = () => clock.now();
   const name = opts.name ?? deriveName(args);
   const journal = resolveJournal(opts.journal);
-  const { ref, log } = openLog(journal, name, opts, now);
+  const { ref, log } = openLog(journal, name, opts, now, bus);
   const callosum = linkCallosum(bus, journal, opts.callosum);
   linkEventLog(bus, journal, opts.eventLog);
   bus.emit('log', { ref, name, kind: 'opened', path: log.path });
@@ -63,10 +63,12 @@ export function prepareProcess(cmd: readonly string[], opts: SpawnOptions = {}):
 }
 
 /** Opens the process's log; a default ref whose file another process already took moves to the next free millisecond. */
-function openLog(journal: string, name: string, opts: SpawnOptions, now: () => number): { ref: string; log: DailyLog } {
+function openLog(journal: string, name: string, opts: SpawnOptions, now: () => number, bus: Bus): { ref: string; log: DailyLog } {
   for (let ref = opts.ref ?? nextRef(now()); ; ref = nextRef(now())) {
     try {
-      return { ref, log: new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined }) };
+      // A `<name>.log` link that would replace a regular file (another run's log) is a `log` error; this run still logs.
+      const onLinkError = (error: JournalError) => bus.emit('log', { ref, name, kind: 'error', path: error.path, error: error.message });
+      return { ref, log: new DailyLog({ journal, ref, name, day: opts.day, now, fresh: opts.ref === undefined, onLinkError }) };
     } catch (error) {
       if (opts.ref !== undefined || (error as JournalError).code !== 'EEXIST') throw error;
     }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -69,16 +70,42 @@ test('a journal that cannot be created is a JournalError naming the path', () =>
   );
 });
 
-test('a write that fails (disk full) is a JournalError with the code', () => {
+test('a write that fails (disk full: a 16 KiB tmpfs) is a JournalError with the code', () => {
+  const journal = tempJournal();
+  fs.mkdirSync(journal, { mode: 0o700 });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=0700', 'tmpfs', journal], { stdio: 'ignore' });
+  } catch {
+    console.log('  (mount -t tmpfs refused here: the fault suite covers a full disk where it can)');
+    return;
+  }
+  try {
+    const log = new DailyLog({ journal, ref: '9', name: 'full', now: () => Date.now() });
+    const block = 'x'.repeat(4095) + '\n';
+    assert.throws(
+      () => {
+        for (let i = 0; i < 64; i++) log.write(block);
+      },
+      (error: unknown) => error instanceof JournalError && error.code === 'ENOSPC' && error.message.includes(log.path),
+    );
+    log.close();
+  } finally {
+    execFileSync('umount', [journal]);
+  }
+});
+
+test('a symlink planted at the log path (here to /dev/full) is refused with ELOOP, never opened through', () => {
   const journal = tempJournal();
   const now = Date.now();
   const probe = new DailyLog({ journal, ref: '9', name: 'full', now: () => now });
   probe.close();
   fs.rmSync(probe.path);
   fs.symlinkSync('/dev/full', probe.path);
-  const log = new DailyLog({ journal, ref: '9', name: 'full', now: () => now });
-  assert.throws(() => log.write('x\n'), (error: unknown) => error instanceof JournalError && error.code === 'ENOSPC');
-  log.close();
+  assert.throws(
+    () => new DailyLog({ journal, ref: '9', name: 'full', now: () => now }),
+    (error: unknown) => error instanceof JournalError && error.code === 'ELOOP' && error.message.includes(probe.path) && /symlink/.test(error.message),
+  );
+  assert.ok(fs.lstatSync(probe.path).isSymbolicLink(), 'the planted link is left as it was');
 });
 
 test.run();
