@@ -43,5 +43,7 @@ export {
   type CallosumBridgeInput,
 } from './callosum/index.js';
 export { closeCallosumLinks } from './process/callosum-link.js';
+export { containment, type Containment } from './host/containment.js';
+export { registerShutdown, keepAlive, setSignalGuard, type ShutdownStep } from './host/guard.js';
 export { readEvents, sweepOrphans, type ReadEventsOptions, type EventLogContents, type SweepOptions, type SweptProcess, type EventRecord, type RecordFields } from './eventlog/index.js';
 export { startInspector, InspectorError, callosumFedBus, scanHealthLogs, type Inspector, type InspectorOptions, type EarlierProcess } from './inspect/index.js';

@@ -4,11 +4,14 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { fromCallback } from 'xstate';
 import { SpawnError } from '../errors.js';
-import { unwatchGroup, watchGroup } from '../process/watchdog.js';
+import { ChildGroup } from '../host/containment.js';
+import { DroppedSpawn, spawnOrCatch } from '../host/dropped-spawn.js';
 
 export interface ChildProcessInput {
   cmd: readonly string[];
   name: string;
+  /** Names the child's cgroup; default: the name. */
+  ref?: string;
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -20,20 +23,11 @@ export type ChildProcessEvent =
 
 export type SignalEvent = { type: 'SIGNAL'; signal: NodeJS.Signals };
 
-/** Signals a whole process group; a group that is already gone is not an error. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The child process itself: spawns it as the leader of its own process group
- * with /dev/null as stdin, reports spawn, failure and exit, and signals its
- * group on request. When stopped it leaves nothing of the group behind.
+ * (and, where containment is `'cgroup'`, inside a cgroup of its own) with
+ * /dev/null as stdin, reports spawn, failure and exit, and signals every member
+ * on request. When stopped it leaves nothing of the group behind.
  */
 export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive }) => {
   let pid: number | undefined;
@@ -45,13 +39,18 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
     failed = true;
     sendBack({ type: 'SPAWN_FAILED', error: new SpawnError(input.name, input.cmd, error.code, spawnReason(input, error), { cause: error }) });
   };
+  let group: ChildGroup | undefined;
   let subprocess: ReturnType<typeof execa>;
   try {
-    subprocess = spawnChild(input);
+    group = ChildGroup.create(input.ref ?? input.name);
+    subprocess = group.spawnInside(() => spawnOrCatch(() => spawnChild(input), fail));
   } catch (error) {
-    fail(error as NodeJS.ErrnoException);
+    group?.end();
+    // A dropped spawn reports its reason (EMFILE) through `fail` on the next tick.
+    if (!(error instanceof DroppedSpawn)) fail(error as NodeJS.ErrnoException);
     return () => {};
   }
+  const members = group;
   // execa resumes unread pipes on the next turn; keep them paused until the pipe readers attach.
   subprocess.stdout!.pause();
   subprocess.stderr!.pause();
@@ -59,6 +58,7 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
   subprocess.then(
     (result) => {
       if (pid !== undefined || !result.failed) return;
+      members.end();
       const cause = result.cause instanceof Error ? (result.cause as NodeJS.ErrnoException) : undefined;
       fail(Object.assign(new Error(cause?.message ?? result.shortMessage), { code: cause?.code ?? result.code }));
     },
@@ -67,7 +67,7 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
 
   subprocess.once('spawn', () => {
     pid = subprocess.pid!;
-    watchGroup(pid);
+    members.started(pid);
     sendBack({ type: 'SPAWNED', pid, stdout: subprocess.stdout!, stderr: subprocess.stderr! });
   });
   // `on` for the events that stay subscribed while the child lives: a once-wrapper per event per child adds up.
@@ -76,6 +76,7 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
     if (pid !== undefined) return;
     subprocess.stdout?.destroy();
     subprocess.stderr?.destroy();
+    members.end();
     fail(error);
   });
   subprocess.on('exit', (code, signal) => {
@@ -84,14 +85,13 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
   });
 
   receive((event) => {
-    if (pid !== undefined) signalGroup(pid, event.signal);
+    members.signal(event.signal);
   });
 
   return () => {
-    if (pid === undefined) return;
     // The leader has ended, but what it left in its group (a grandchild holding the pipe) ends with it.
-    if (!exited || signalGroup(pid, 0)) signalGroup(pid, 'SIGKILL');
-    unwatchGroup(pid);
+    if (pid !== undefined && !exited) members.signal('SIGKILL');
+    members.end();
   };
 });
 

@@ -3,9 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 /**
  * The orphan guard for a host that dies without running its exit handlers
  * (SIGKILL, OOM killer). One small `sh` per host, in its own session, holds the
- * read end of a pipe from the host and a list of the process groups the host
- * runs. When the pipe closes, whatever the host's death, it sends SIGTERM to
- * every group still listed, waits up to the grace period, then SIGKILLs them.
+ * read end of a pipe from the host and the list of what the host runs: process
+ * groups (a pgid) and cgroups (an absolute path). When the pipe closes, whatever
+ * the host's death, it sends SIGTERM to every member of each, waits up to the
+ * grace period, ends what is left (`cgroup.kill`, or SIGKILL to the group), and
+ * removes the cgroups and the host's cgroup directory (`$2`).
  */
 const SCRIPT = `
 groups=" "
@@ -16,60 +18,107 @@ while IFS= read -r line; do
         case "$groups" in *" $g "*) groups="\${groups%% $g *} \${groups#* $g }" ;; esac ;;
   esac
 done
-[ "$groups" = " " ] && exit 0
-for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; done
-ticks=$(( $1 / 100 ))
+signal() {
+  case "$2" in
+    /*) if [ "$1" = KILL ] && [ -e "$2/cgroup.kill" ]; then echo 1 > "$2/cgroup.kill"
+        else for p in $(cat "$2/cgroup.procs"); do kill -s "$1" "$p"; done; fi ;;
+    *) kill -s "$1" -- "-$2" ;;
+  esac 2>/dev/null
+}
+alive() {
+  case "$1" in
+    /*) grep -q "populated 1" "$1/cgroup.events" 2>/dev/null ;;
+    *) kill -s 0 -- "-$1" 2>/dev/null ;;
+  esac
+}
+live() {
+  left=" "
+  for g in $groups; do alive "$g" && left="$left$g "; done
+  groups=$left
+  [ "$groups" != " " ]
+}
+all=$groups
+for g in $groups; do signal TERM "$g"; done
 i=0
-while [ $i -lt $ticks ]; do
-  alive=""
-  for g in $groups; do kill -s 0 -- "-$g" 2>/dev/null && alive="$alive $g"; done
-  [ -z "$alive" ] && exit 0
-  groups="$alive "
+while [ $i -lt $(( $1 / 100 )) ] && live; do sleep 0.1; i=$((i + 1)); done
+i=0
+while [ $i -lt 50 ] && live; do
+  for g in $groups; do signal KILL "$g"; done
   sleep 0.1
   i=$((i + 1))
 done
-for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+for g in $all; do case "$g" in /*) rmdir "$g" 2>/dev/null ;; esac; done
+[ -n "$2" ] && rmdir "$2" 2>/dev/null
+exit 0
 `;
 
 /** How long the watchdog lets orphaned groups handle SIGTERM before SIGKILL. @default 3000 */
 export const WATCHDOG_GRACE_MS = 3000;
 
+/** Everything the host runs: a pgid as a decimal, a cgroup as its absolute path. */
+const watched = new Set<string>();
 let watchdog: ChildProcess | undefined;
 let broken = false;
+let cgroupBase = '';
+
+/**
+ * The cgroup directory the watchdog removes after the host, once empty. Set
+ * before the first `watch` (a later change reaches the next watchdog only).
+ */
+export function setWatchdogCgroupBase(path: string): void {
+  cgroupBase = path;
+}
 
 function ensure(): ChildProcess | undefined {
   if (watchdog || broken) return watchdog;
+  let child: ChildProcess;
   try {
-    const child = spawn('/bin/sh', ['-c', SCRIPT, 'brainstem-watchdog', String(WATCHDOG_GRACE_MS)], {
+    child = spawn('/bin/sh', ['-c', SCRIPT, 'brainstem-watchdog', String(WATCHDOG_GRACE_MS), cgroupBase], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });
-    child.on('error', () => {
-      broken = true;
-      watchdog = undefined;
-    });
-    child.stdin!.on('error', () => {
-      // The watchdog died (killed by hand?): start a new one for the groups that come next.
-      watchdog = undefined;
-    });
-    // The guard must never keep its host alive.
-    child.unref();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
-    watchdog = child;
   } catch {
     broken = true;
+    return undefined;
   }
-  return watchdog;
+  child.on('error', (error: NodeJS.ErrnoException) => {
+    // Out of descriptors or processes for now: the next watch tries again. No shell at all: give up.
+    if (error.code !== 'EMFILE' && error.code !== 'ENFILE' && error.code !== 'EAGAIN') broken = true;
+    lost(child);
+  });
+  if (!child.stdin) return undefined;
+  // Killed by hand, or by the OOM killer: a new watchdog takes over every live group at once.
+  child.on('exit', () => lost(child));
+  child.stdin.on('error', () => lost(child));
+  // The guard must never keep its host alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  watchdog = child;
+  if (watched.size > 0) child.stdin.write([...watched].map((entry) => `+${entry}\n`).join(''));
+  return child;
 }
 
-/** Ends `pgid` if this host dies without ending it first. */
-export function watchGroup(pgid: number): void {
-  ensure()?.stdin?.write(`+${pgid}\n`);
+function lost(child: ChildProcess): void {
+  if (watchdog !== child) return;
+  watchdog = undefined;
+  child.stdin?.destroy();
+  if (watched.size > 0) ensure();
 }
 
-/** `pgid` has ended (or was ended): forget it. */
-export function unwatchGroup(pgid: number): void {
-  watchdog?.stdin?.write(`-${pgid}\n`);
+/** Ends `entry` (a pgid, or a cgroup's absolute path) if this host dies without ending it first. */
+export function watch(entry: number | string): void {
+  const key = String(entry);
+  if (watched.has(key)) return;
+  watched.add(key);
+  // A watchdog started now is handed the whole list, this entry included.
+  if (watchdog) watchdog.stdin!.write(`+${key}\n`);
+  else ensure();
+}
+
+/** `entry` has ended (or was ended, and its cgroup removed): forget it. */
+export function unwatch(entry: number | string): void {
+  const key = String(entry);
+  if (watched.delete(key)) watchdog?.stdin?.write(`-${key}\n`);
 }
 
 /** The watchdog's pid, for tests. */

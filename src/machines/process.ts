@@ -25,6 +25,12 @@ export interface ProcessInput {
   terminateTimeout: number;
   /** ms to wait for the pipes after the process exits (a grandchild may hold them open). */
   drainTimeout: number;
+  /**
+   * When the process exits, what it left in its group (or cgroup) gets SIGTERM
+   * at once and SIGKILL after `terminateTimeout` (systemd's KillMode=control-group),
+   * so the exit is reported without waiting out the drain bound.
+   */
+  endGroupOnExit?: boolean;
 }
 
 export interface ProcessContext extends ProcessInput {
@@ -34,7 +40,8 @@ export interface ProcessContext extends ProcessInput {
   openPipes: number;
   /** SIGKILL had to be sent. */
   escalated: boolean;
-  terminateRequested: boolean;
+  /** The signal a requested termination starts with (SIGTERM unless `TERMINATE` said otherwise), or false. */
+  terminateRequested: false | NodeJS.Signals;
   /** The state last announced on the bus. */
   announced: ProcessState | null;
   spawnError: SpawnError | null;
@@ -45,8 +52,9 @@ export type ProcessEvent =
   | ChildProcessEvent
   | PipeClosedEvent
   | LogErrorEvent
-  | { type: 'TERMINATE'; timeout?: number }
+  | { type: 'TERMINATE'; timeout?: number; signal?: NodeJS.Signals }
   | { type: 'DRAIN_EXPIRED' }
+  | { type: 'LEFTOVERS_EXPIRED' }
   | { type: 'MIDNIGHT' };
 
 const PIPES: readonly Stream[] = ['stdout', 'stderr'];
@@ -75,7 +83,7 @@ export const processMachine = setup({
     ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
     // The SIGKILL must be what ended it: a child may exit on its own just as the terminate timeout fires.
     escalated: ({ context }) => context.escalated && context.signal === 'SIGKILL',
-    terminateRequested: ({ context }) => context.terminateRequested,
+    terminateRequested: ({ context }) => context.terminateRequested !== false,
     stillRunning: ({ context }) => context.exitCode === null,
   },
   actions: {
@@ -100,9 +108,10 @@ export const processMachine = setup({
     recordSpawn: assign({ pid: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWNED' }>).pid }),
     readPipes: spawnChild('pipeReader', {
       id: 'pipes',
-      input: ({ context, event }) => {
+      // The writer by reference, not by system id: a Supervisor runs many process machines in one actor system.
+      input: ({ context, event, self }) => {
         const { pid, stdout, stderr } = event as Extract<ProcessEvent, { type: 'SPAWNED' }>;
-        return { stdout, stderr, pid, lineLimit: context.lineLimit, pace: context.pace };
+        return { stdout, stderr, pid, lineLimit: context.lineLimit, pace: context.pace, logWriter: self.getSnapshot().children.logWriter };
       },
     }),
     recordSpawnError: assign({ spawnError: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWN_FAILED' }>).error }),
@@ -116,10 +125,17 @@ export const processMachine = setup({
       if (context.openPipes > 0) enqueue.sendTo('pipes', { type: 'CLOSE' });
     }),
     requestTermination: assign({
-      terminateRequested: true,
+      terminateRequested: ({ event }) => (event as Extract<ProcessEvent, { type: 'TERMINATE' }>).signal ?? 'SIGTERM',
       terminateTimeout: ({ context, event }) => (event as Extract<ProcessEvent, { type: 'TERMINATE' }>).timeout ?? context.terminateTimeout,
     }),
-    sendSigterm: sendTo('child', { type: 'SIGNAL', signal: 'SIGTERM' }),
+    sendSigterm: sendTo('child', ({ context }) => ({ type: 'SIGNAL' as const, signal: context.terminateRequested || 'SIGTERM' })),
+    // KillMode=control-group: the leftovers get SIGTERM now and SIGKILL after the terminate timeout.
+    endLeftovers: enqueueActions(({ enqueue, context }) => {
+      if (!context.endGroupOnExit) return;
+      enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGTERM' });
+      enqueue.raise({ type: 'LEFTOVERS_EXPIRED' }, { delay: context.terminateTimeout, id: 'leftovers' });
+    }),
+    killLeftovers: sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' }),
     escalate: enqueueActions(({ enqueue }) => {
       enqueue.assign({ escalated: true });
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' });
@@ -149,12 +165,13 @@ export const processMachine = setup({
     lineLimit: input.lineLimit,
     terminateTimeout: input.terminateTimeout,
     drainTimeout: input.drainTimeout,
+    ...(input.endGroupOnExit && { endGroupOnExit: true }),
     pid: null,
     exitCode: null,
     signal: null,
     openPipes: PIPES.length,
     escalated: false,
-    terminateRequested: false,
+    terminateRequested: false as const,
     announced: null,
     spawnError: null,
     journalError: null,
@@ -163,7 +180,6 @@ export const processMachine = setup({
     {
       src: 'logWriter',
       id: 'logWriter',
-      systemId: 'logWriter',
       input: ({ context }) => ({ log: context.log, bus: context.bus, ref: context.ref, name: context.name, now: context.now }),
     },
     {
@@ -174,11 +190,12 @@ export const processMachine = setup({
     {
       src: 'childProcess',
       id: 'child',
-      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, ref: context.ref, env: context.env, cwd: context.cwd }),
     },
   ],
   on: {
-    EXITED: { actions: ['recordExit', 'boundDrain'] },
+    EXITED: { actions: ['recordExit', 'boundDrain', 'endLeftovers'] },
+    LEFTOVERS_EXPIRED: { actions: 'killLeftovers' },
     PIPE_CLOSED: { actions: 'countClosedPipe' },
     DRAIN_EXPIRED: { actions: 'closePipes' },
     MIDNIGHT: { actions: 'rollLog' },

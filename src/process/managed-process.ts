@@ -4,8 +4,8 @@ import type { Clock } from '../clock.js';
 import { BrainstemError, TimeoutError, type JournalError } from '../errors.js';
 import type { DailyLog } from '../journal/daily-log.js';
 import { processMachine, type ProcessMachine } from '../machines/process.js';
-import { guard, release } from './host-guard.js';
-import { checkTimeout, type SpawnOptions } from './options.js';
+import { guard, release } from '../host/guard.js';
+import { checkSignal, checkTimeout, type SpawnOptions } from './options.js';
 import { prepareProcess } from './prepare.js';
 
 export interface ManagedProcessOptions extends SpawnOptions {
@@ -113,12 +113,15 @@ export class ManagedProcess {
   }
 
   /**
-   * SIGTERM to the process group, SIGKILL after `timeout` ms, then waits for
-   * the end (every line logged) and returns the exit code.
+   * SIGTERM to the process group (every member of its cgroup), SIGKILL after
+   * `timeout` ms, then waits for the end (every line logged) and returns the
+   * exit code. `signal` replaces the first SIGTERM (`brainstem run` forwards
+   * Ctrl-C as SIGINT). @default { timeout: terminateTimeout, signal: 'SIGTERM' }
    */
-  async terminate(options: { timeout?: number } = {}): Promise<number> {
+  async terminate(options: { timeout?: number; signal?: NodeJS.Signals } = {}): Promise<number> {
     const timeout = checkTimeout('timeout', options.timeout);
-    this.actor.send(timeout === undefined ? { type: 'TERMINATE' } : { type: 'TERMINATE', timeout });
+    const signal = checkSignal('signal', options.signal);
+    this.actor.send({ type: 'TERMINATE', ...(timeout !== undefined && { timeout }), ...(signal !== undefined && { signal }) });
     return this.wait();
   }
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Bus } from '../bus/create-bus.js';
 import type { CallosumConnection } from '../callosum/connection.js';
 import type { Clock } from '../clock.js';
@@ -33,6 +34,13 @@ export interface SpawnOptions {
   /** ms to wait for the pipes after the process exits, when a grandchild holds them open. @default 2000 */
   drainTimeout?: number;
   /**
+   * When the process exits, end what it left in its process group or cgroup:
+   * SIGTERM at once, SIGKILL after `terminateTimeout` (systemd's
+   * KillMode=control-group; a Supervisor's services use it). Without it, a
+   * grandchild holding the pipes is waited for up to `drainTimeout`, then killed. @default false
+   */
+  endGroupOnExit?: boolean;
+  /**
    * Record every bus event but `line` in the journal's event log,
    * `<journal>/<YYYYMMDD>/health/events.jsonl`; `false` turns it off for this bus. @default true
    */
@@ -53,6 +61,15 @@ export function checkCmd(cmd: unknown): readonly string[] {
   });
   if (cmd[0] === '') throw new ValidationError('cmd[0] must name a command, got an empty string', 'cmd[0]');
   return [...cmd] as string[];
+}
+
+/** A signal name Node knows, e.g. `SIGINT`. */
+export function checkSignal(field: string, value: unknown): NodeJS.Signals | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^SIG[A-Z0-9]+$/.test(value) || !(value in constants.signals)) {
+    throw new ValidationError(`${field} must be a signal name such as "SIGTERM" or "SIGINT", got ${describe(value)}`, field);
+  }
+  return value as NodeJS.Signals;
 }
 
 /** A timeout is a finite number of ms, zero or more. */
@@ -89,6 +106,9 @@ export function checkSpawnOptions(opts: SpawnOptions): void {
   }
   checkTimeout('terminateTimeout', opts.terminateTimeout);
   checkTimeout('drainTimeout', opts.drainTimeout);
+  if (opts.endGroupOnExit !== undefined && typeof opts.endGroupOnExit !== 'boolean') {
+    throw new ValidationError(`endGroupOnExit must be true or false, got ${describe(opts.endGroupOnExit)}`, 'endGroupOnExit');
+  }
   if (opts.eventLog !== undefined && typeof opts.eventLog !== 'boolean') throw new ValidationError(`eventLog must be true or false, got ${describe(opts.eventLog)}`, 'eventLog');
   if (opts.lineLimit !== undefined && (!Number.isInteger(opts.lineLimit) || opts.lineLimit < 4)) {
     throw new ValidationError(`lineLimit must be an integer number of bytes >= 4, got ${describe(opts.lineLimit)}`, 'lineLimit');

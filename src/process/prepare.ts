@@ -58,6 +58,7 @@ export function prepareProcess(cmd: readonly string[], opts: SpawnOptions = {}):
     ...(callosum && { pace: () => callosum.backpressure() }),
     terminateTimeout: opts.terminateTimeout ?? DEFAULT_TERMINATE_TIMEOUT,
     drainTimeout: opts.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+    ...(opts.endGroupOnExit && { endGroupOnExit: true }),
   };
   return { input, ref, name, cmd: args, journal, bus, clock, log, callosum };
 }
