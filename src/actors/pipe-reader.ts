@@ -93,6 +93,8 @@ export interface PipeReaderActorInput {
   pid: number;
   lineLimit: number;
   pace?: () => Promise<void> | undefined;
+  /** The process's log writer, which gets every chunk. */
+  logWriter: AnyActorRef;
 }
 
 export type ClosePipesEvent = { type: 'CLOSE' };
@@ -104,8 +106,8 @@ export type ClosePipesEvent = { type: 'CLOSE' };
  * what is buffered and stops reading. One actor for both pipes: an actor per
  * pipe costs every live process a few KB more.
  */
-export const pipeReader = fromCallback<ClosePipesEvent, PipeReaderActorInput, PipeClosedEvent>(({ input, sendBack, receive, system }) => {
-  const logWriter = system.get('logWriter') as AnyActorRef;
+export const pipeReader = fromCallback<ClosePipesEvent, PipeReaderActorInput, PipeClosedEvent>(({ input, sendBack, receive }) => {
+  const logWriter = input.logWriter;
   const readers = (['stdout', 'stderr'] as const).map((stream) =>
     readPipe({ stream, pipe: input[stream], pid: input.pid, lineLimit: input.lineLimit, logWriter, onClosed: sendBack, pace: input.pace }),
   );

@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild } from 'xstate';
+import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild, type AnyActorRef } from 'xstate';
 import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
 import { dayClock } from '../actors/day-clock.js';
 import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
@@ -111,7 +111,7 @@ export const processMachine = setup({
       // The writer by reference, not by system id: a Supervisor runs many process machines in one actor system.
       input: ({ context, event, self }) => {
         const { pid, stdout, stderr } = event as Extract<ProcessEvent, { type: 'SPAWNED' }>;
-        return { stdout, stderr, pid, lineLimit: context.lineLimit, pace: context.pace, logWriter: self.getSnapshot().children.logWriter };
+        return { stdout, stderr, pid, lineLimit: context.lineLimit, pace: context.pace, logWriter: (self.getSnapshot().children as Record<string, AnyActorRef>).logWriter! };
       },
     }),
     recordSpawnError: assign({ spawnError: ({ event }) => (event as Extract<ProcessEvent, { type: 'SPAWN_FAILED' }>).error }),
