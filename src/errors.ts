@@ -76,3 +76,31 @@ export class SupervisorError extends BrainstemError {
     super(message, options);
   }
 }
+
+/** One thing wrong in a config file: where (a key path like `services.cortex.after[0]`, or a line and column) and what. */
+export interface ConfigProblem {
+  /** The file the problem is in, when not the refused file itself (its `.env`, say). */
+  file?: string;
+  /** The key path in a JSON file, e.g. `services.cortex.after[0]`; absent for a whole-file problem or a line-based one. */
+  path?: string;
+  /** 1-based line (and column) in the file, when the problem is tied to a line (invalid JSON, a Procfile or .env line). */
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** A brainstem.json, Procfile or .env was refused; `problems` lists everything wrong in it at once. Nothing was started. */
+export class ConfigError extends BrainstemError {
+  constructor(
+    /** The file that was refused (absolute). */
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(problems.map((problem) => formatProblem(file, problem)).join('\n'));
+  }
+}
+
+function formatProblem(refused: string, { file = refused, path, line, column, message }: ConfigProblem): string {
+  const where = line === undefined ? file : `${file}:${line}${column === undefined ? '' : `:${column}`}`;
+  return path === undefined ? `${where}: ${message}` : `${where}: ${path}: ${message}`;
+}
