@@ -1,10 +1,10 @@
-import { open, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { dayOf } from '../journal/day.js';
 import { dayHealthDir } from '../journal/paths.js';
+import { readLogTail, type LoggedLine } from './log-tail.js';
 
-/** One line read back from a log file. */
-export type LoggedLine = { stream: string; line: string; time: string };
+export type { LoggedLine };
 
 /** A process known only from its log file: no state, pid or exit code, just what it printed. */
 export type EarlierProcess = {
@@ -20,18 +20,15 @@ export type EarlierProcess = {
 export interface ScanOptions {
   /** The day to read, `YYYYMMDD`. @default today (local time) */
   day?: string;
-  /** Lines kept from the end of each log. @default 200 */
+  /** Lines kept from the end of each log (0: none, only who ran). @default 200 */
   tailLines?: number;
 }
-
-const LOG_LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}) \[[^\]]*:(stdout|stderr)\] (.*)$/;
-/** Bytes read from the end of each log: enough for the tail, bounded whatever the log's size. */
-const TAIL_BYTES = 256 * 1024;
 
 /**
  * Reads a day's health logs (`<journal>/<day>/health/<ref>_<name>.log`), so
  * the inspector can show processes that ran before it was listening. A missing
- * day is an empty list.
+ * day is an empty list. Logs are read as the journal's safe opener allows
+ * (no symlink, nothing outside the journal): one it refuses is left out.
  */
 export async function scanHealthLogs(journal: string, options: ScanOptions = {}): Promise<EarlierProcess[]> {
   const dir = dayHealthDir(journal, options.day ?? dayOf(Date.now()));
@@ -53,13 +50,21 @@ export async function scanHealthLogs(journal: string, options: ScanOptions = {})
     else files.push(entry);
   }
   const found: EarlierProcess[] = [];
+  const day = path.basename(path.dirname(dir));
   for (const file of files) {
     const id = splitLogName(file, names);
     if (!id) continue;
     const logPath = path.join(dir, file);
-    const info = await stat(logPath).catch(() => undefined);
+    const info = await lstat(logPath).catch(() => undefined);
     if (!info?.isFile()) continue;
-    found.push({ ...id, logPath, modifiedAt: info.mtimeMs, tail: await readTail(logPath, info.size, options.tailLines ?? 200) });
+    let tail: LoggedLine[];
+    try {
+      tail = readLogTail(journal, `${day}/health/${file}`, options.tailLines ?? 200);
+    } catch {
+      // A symlinked day or health directory, a file swapped under us: not this journal's to show.
+      continue;
+    }
+    found.push({ ...id, logPath, modifiedAt: info.mtimeMs, tail });
   }
   return found.sort((a, b) => a.modifiedAt - b.modifiedAt);
 }
@@ -73,27 +78,4 @@ export function splitLogName(file: string, knownNames: ReadonlySet<string> = new
   const cut = stem.indexOf('_');
   if (cut <= 0 || cut === stem.length - 1) return undefined;
   return { ref: stem.slice(0, cut), name: stem.slice(cut + 1) };
-}
-
-async function readTail(file: string, size: number, lines: number): Promise<LoggedLine[]> {
-  const start = Math.max(0, size - TAIL_BYTES);
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    const text = buffer.subarray(0, bytesRead).toString('utf8');
-    const raw = text.split('\n');
-    if (raw.at(-1) === '') raw.pop();
-    // Reading from the middle of the file cuts the first line: drop it.
-    if (start > 0) raw.shift();
-    return raw.slice(-lines).map(parseLogLine);
-  } finally {
-    await handle.close();
-  }
-}
-
-function parseLogLine(raw: string): LoggedLine {
-  const match = LOG_LINE.exec(raw);
-  if (!match) return { time: '', stream: 'stdout', line: raw };
-  return { time: match[1]!, stream: match[2]!, line: match[3]! };
 }

@@ -15,6 +15,8 @@ import { BrainstemError, ValidationError } from '../errors.js';
 import { pageAssets } from './assets.js';
 import { createEventStream } from './event-stream.js';
 import type { EarlierProcess } from './journal-scan.js';
+import { checkJournal } from '../journal/safe.js';
+import { healthLogIn, readLogTail, type LoggedLine } from './log-tail.js';
 import { INSPECTOR_HOST, isLoopbackAddress, isLoopbackHost } from './loopback.js';
 import { newToken, tokenCheck, type TokenCheck } from './token.js';
 
@@ -30,6 +32,12 @@ export interface InspectorOptions {
    * @default false
    */
   keepAlive?: boolean;
+  /**
+   * The journal the bus's processes log to: the page can then read the log
+   * tail of a process it knows only from the journal (`/log`, through the
+   * journal's safe opener: never a file outside it). @default none
+   */
+  journal?: string;
   /** Processes known only from their logs, e.g. those that ran before the inspector started. @default [] */
   earlier?: readonly EarlierProcess[];
   /** Bytes a page may fall behind before it is dropped (it reconnects and gets the history again). @default 8 MiB */
@@ -70,10 +78,10 @@ const SECURITY_HEADERS = {
 
 /**
  * Serves a live view of every process on `bus` at `http://127.0.0.1:<port>/?token=<token>`.
- * @throws ValidationError for a bad port, InspectorError when it cannot listen
+ * @throws ValidationError for a bad port, JournalError for a journal another user could steer, InspectorError when it cannot listen
  */
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
-  const { bus, keepAlive = false, earlier = [], maxBufferedBytes = 8 * 1024 * 1024, maxClients = 32 } = options;
+  const { bus, journal, keepAlive = false, earlier = [], maxBufferedBytes = 8 * 1024 * 1024, maxClients = 32 } = options;
   const requested = options.port ?? 0;
   if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
     throw new ValidationError(`port must be an integer from 0 to 65535, got ${String(requested)}`, 'port');
@@ -81,6 +89,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   if (!bus || typeof bus.on !== 'function' || typeof bus.history !== 'function') {
     throw new ValidationError('bus must be a brainstem bus (createBus())', 'bus');
   }
+  // A journal another user could steer is refused before anything of it is served.
+  if (journal !== undefined) checkJournal(journal);
   if (!Number.isInteger(maxClients) || maxClients < 1) throw new ValidationError(`maxClients must be a positive integer, got ${String(maxClients)}`, 'maxClients');
 
   const assets = pageAssets();
@@ -119,6 +129,10 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     const pathname = target.pathname;
     if (pathname === '/events') {
       events.open(req, res, SECURITY_HEADERS);
+      return;
+    }
+    if (pathname === '/log') {
+      serveLogTail(res, journal, target.searchParams.get('path'));
       return;
     }
     const asset = assets.get(pathname);
@@ -199,6 +213,29 @@ function requestTarget(raw: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Lines shown in the page's log tail. */
+const TAIL_LINES = 300;
+
+/** `/log?path=<logPath>`: the tail of one of the journal's health logs, as JSON; anything else, refused. */
+function serveLogTail(res: http.ServerResponse, journal: string | undefined, logPath: string | null): void {
+  const relative = journal && logPath ? healthLogIn(journal, logPath) : undefined;
+  if (!journal || !relative) {
+    reply(res, 404, 'Not a health log of this journal\n');
+    return;
+  }
+  let lines: LoggedLine[];
+  try {
+    lines = readLogTail(journal, relative, TAIL_LINES);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    reply(res, code === 'ENOENT' ? 404 : 403, `${error instanceof Error ? error.message : String(error)}\n`);
+    return;
+  }
+  const body = JSON.stringify({ lines });
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 function reply(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -29,13 +29,14 @@ export const inspect: Command = {
     const { values, journal } = parseCommand(argv, { usage, options: { port: { type: 'string', short: 'p' }, open: { type: 'boolean' } }, positionals: { max: 0 } }, io);
     const port = parsePort(values.port);
 
-    const earlier = await scanHealthLogs(journal);
+    // Who ran, from the log names; the page reads a log's tail when it is shown.
+    const earlier = await scanHealthLogs(journal, { tailLines: 0 });
     // The page's replay needs the lines too: keep more of them than a runtime's own bus does.
     const { bus, onMessage } = callosumFedBus({ lineHistoryLimit: 10_000 });
     const connection = new CallosumConnection({ journal });
     const { stopped, dispose } = untilStopSignal();
     try {
-      const inspector = await startInspector({ bus, port, earlier, keepAlive: true });
+      const inspector = await startInspector({ bus, journal, port, earlier, keepAlive: true });
       connection.start(onMessage);
       io.stdout.write(`brainstem inspector: ${inspector.url}\n`);
       io.stderr.write(`listening on ${connection.socketPath}; ${earlier.length} process${earlier.length === 1 ? '' : 'es'} from today's logs; Ctrl-C to stop\n`);

@@ -159,14 +159,35 @@ function renderSelected(view, ref, earlier) {
   $('events').replaceChildren(...items);
 
   const tail = mine.filter((event) => event.type === 'line').slice(-TAIL);
+  // A process this page saw no line of (it ran before the page, or in another runtime): its log file's tail.
+  const logPath = row?.logPath || logged?.logPath;
+  const fromFile = tail.length > 0 ? [] : logged?.tail?.length ? logged.tail : logPath ? fileTail(ref, logPath, row?.state ?? 'logged') : [];
   const lines = [
-    ...(logged && tail.length < TAIL ? logged.tail.slice(-(TAIL - tail.length)).map((l) => logLine(l.time.slice(11), l.stream, l.line)) : []),
+    ...fromFile.slice(-(TAIL - tail.length)).map((l) => logLine(l.time.slice(11), l.stream, l.line)),
     ...tail.map((event) => logLine(formatTime(event.at), event.stream, event.line)),
   ];
   const log = $('log');
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
   log.replaceChildren(...lines);
   if (atBottom) log.scrollTop = log.scrollHeight;
+}
+
+/** Log tails read from the journal, by ref and state (a process that moved on is read again). */
+const tails = new Map();
+
+function fileTail(ref, logPath, stateName) {
+  const key = `${ref}|${stateName}`;
+  const known = tails.get(key);
+  if (known) return known.lines;
+  tails.set(key, { lines: [] });
+  fetch(`/log?path=${encodeURIComponent(logPath)}`)
+    .then((response) => (response.ok ? response.json() : { lines: [] }))
+    .then((body) => {
+      tails.set(key, { lines: body.lines });
+      scheduleRender();
+    })
+    .catch(() => {});
+  return [];
 }
 
 function eventItem(event) {
