@@ -82,8 +82,15 @@ export function parseCommand<const O extends OptionSpec>(
   const { min = 0, max = Infinity } = spec.positionals ?? {};
   if (positionals.length < min) throw new UsageError(`missing argument${min - positionals.length > 1 ? 's' : ''}`, spec.usage);
   if (positionals.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[max])}`, spec.usage);
-  const journal = resolveJournal((values.journal as string | undefined) ?? io.env.JOURNAL_PATH);
-  return { values, positionals, journal };
+  return { values, positionals, journal: commandJournal(values.journal as string | undefined, io, spec.usage) };
+}
+
+/** `--journal`, else `JOURNAL_PATH` from the command's environment, else `./journal`; an empty one is a usage error (exit 2), never the current directory. */
+function commandJournal(option: string | undefined, io: Io, usage: string): string {
+  if (option === '') throw new UsageError('--journal is empty: give a directory (e.g. --journal ./journal); "" would be the current directory', usage);
+  const env = option === undefined ? io.env.JOURNAL_PATH : undefined;
+  if (env === '') throw new UsageError('JOURNAL_PATH is set but empty: unset it for ./journal, or give --journal DIR', usage);
+  return resolveJournal(option ?? env ?? 'journal');
 }
 
 /** Parses a whole non-negative number of milliseconds, or says which flag was wrong. */

@@ -1,8 +1,17 @@
 import path from 'node:path';
+import { ValidationError } from '../errors.js';
 
-/** The journal root: the option, else `JOURNAL_PATH`, else `./journal` under the current directory. */
+/**
+ * The journal root: the option, else `JOURNAL_PATH`, else `./journal` under
+ * the current directory. An empty path (`--journal=`, `JOURNAL_PATH=`) is
+ * refused rather than read as the current directory.
+ * @throws ValidationError for an empty path, field `journal` or `JOURNAL_PATH`.
+ */
 export function resolveJournal(journal?: string): string {
-  return path.resolve(journal ?? process.env.JOURNAL_PATH ?? 'journal');
+  if (journal === '') throw new ValidationError('The journal path is empty: give a directory (e.g. ./journal), not "" (it would be the current directory)', 'journal');
+  const env = journal === undefined ? process.env.JOURNAL_PATH : undefined;
+  if (env === '') throw new ValidationError('JOURNAL_PATH is set but empty: unset it for ./journal, or give a directory', 'JOURNAL_PATH');
+  return path.resolve(journal ?? env ?? 'journal');
 }
 
 /** `<journal>/<day>/health` */

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ValidationError } from '../../errors.js';
+import { type JournalError, ValidationError } from '../../errors.js';
 import { checkId } from '../../journal/names.js';
-import { journalHealthDir } from '../../journal/paths.js';
 import { COMMON_USAGE, parseCommand, UsageError, type Command, type Io } from '../command.js';
-import { LogFollower, resolveLink } from '../logs/follow.js';
+import { LogFollower } from '../logs/follow.js';
 import { untilStopSignal } from '../signals.js';
 
 const usage = `Usage: brainstem logs NAME [--follow]
@@ -12,7 +11,8 @@ const usage = `Usage: brainstem logs NAME [--follow]
 Prints the current log of the process named NAME, through the journal's
 symlink <journal>/health/NAME.log. With --follow, keeps printing new lines
 and moves on to the next file when the symlink does (at midnight, or when a
-new run of NAME starts), until Ctrl-C.
+new run of NAME starts) or when the file is replaced at its path (deleted or
+renamed, then reopened by its run), as tail -F does, until Ctrl-C.
 
 Options:
   -f, --follow    keep printing new lines
@@ -31,32 +31,41 @@ export const logs: Command = {
       if (error instanceof ValidationError) throw new UsageError(error.message, usage);
       throw error;
     }
-    const link = path.join(journalHealthDir(journal), `${name}.log`);
-    return values.follow ? follow(link, name, io) : print(link, name, io);
+    return values.follow ? follow(journal, name, io) : print(journal, name, io);
   },
 };
 
-async function print(link: string, name: string, io: Io): Promise<number> {
-  const file = resolveLink(link);
-  if (file === undefined) {
-    io.stderr.write(`brainstem logs: no log for ${name}: ${link} does not exist${fs.existsSync(path.dirname(link)) ? '' : ' (nor its journal)'}\n`);
+const linkOf = (name: string) => path.join('health', `${name}.log`);
+
+async function print(journal: string, name: string, io: Io): Promise<number> {
+  const link = path.join(journal, linkOf(name));
+  let refused: JournalError | undefined;
+  const follower = new LogFollower({ journal, link: linkOf(name), write: (chunk) => io.stdout.write(chunk), onError: (error) => (refused ??= error) });
+  follower.check();
+  const found = follower.current !== undefined;
+  follower.stop();
+  if (refused) {
+    io.stderr.write(`brainstem logs: ${refused.message}\n`);
     return 1;
   }
-  const follower = new LogFollower({ link, write: (chunk) => io.stdout.write(chunk) });
-  follower.check();
-  follower.stop();
+  if (!found) {
+    io.stderr.write(`brainstem logs: no log for ${name}: ${link} does not exist${fs.existsSync(journal) ? '' : ' (nor its journal)'}\n`);
+    return 1;
+  }
   return 0;
 }
 
-async function follow(link: string, name: string, io: Io): Promise<number> {
+async function follow(journal: string, name: string, io: Io): Promise<number> {
   const { stopped, dispose } = untilStopSignal();
   const follower = new LogFollower({
-    link,
+    journal,
+    link: linkOf(name),
     write: (chunk) => io.stdout.write(chunk),
     onSwitch: (file) => io.stderr.write(`brainstem logs: ${name} now logs to ${file}\n`),
+    onError: (error) => io.stderr.write(`brainstem logs: ${error.message}\n`),
   });
   follower.start();
-  if (follower.current === undefined) io.stderr.write(`brainstem logs: waiting for ${link}\n`);
+  if (follower.current === undefined) io.stderr.write(`brainstem logs: waiting for ${path.join(journal, linkOf(name))}\n`);
   try {
     await stopped;
     follower.check();

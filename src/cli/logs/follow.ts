@@ -1,125 +1,158 @@
 /**
- * Follows a log through its `<journal>/health/<name>.log` symlink: prints
- * what is appended to the file it points at and, when the symlink is
- * repointed (midnight, or a new run of that name), finishes the old file and
- * goes on with the new one. Woken by fs.watch on the directory and the file,
- * with a slow poll behind it for file systems where watching is unreliable.
+ * Follows a log by identity, as `tail -F` does: the file is the one the
+ * journal's `health/<name>.log` symlink leads to, told apart by device and
+ * inode, not by path. When the symlink is repointed (midnight, a new run of
+ * that name) or the file at its path is replaced (deleted or renamed, then
+ * reopened there by its writer), the old file is read to its end and the new
+ * one followed from its start. Every file is opened through journal/safe: no
+ * symlink but the journal's own `<name>.log` links is followed, nothing outside
+ * the journal is read. Woken by fs.watch on the link's and the file's
+ * directories and the file, with a slow poll behind it for file systems where
+ * watching is unreliable.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { JournalError } from '../../errors.js';
+import { openJournalFile, readJournalLink } from '../../journal/safe.js';
 
 export interface FollowOptions {
-  /** The symlink to follow. */
+  journal: string;
+  /** The symlink to follow, relative to the journal, e.g. `health/<name>.log`. */
   link: string;
   write: (chunk: Buffer) => void;
-  /** Told when the symlink starts pointing at another file (not for the first one). */
+  /** Told when another file is followed (not for the first one): the link moved, or a new file took the old one's path. */
   onSwitch?: (file: string) => void;
+  /** Told once per distinct refusal (a link leading out of the journal, a symlinked directory, …); following goes on. */
+  onError?: (error: JournalError) => void;
   /** ms between checks when no watcher fires. @default 1000 */
   pollMs?: number;
 }
 
 const CHUNK_BYTES = 64 * 1024;
 
+type Followed = { file: string; fd: number; dev: number; ino: number; offset: number };
+
 export class LogFollower {
-  private file: string | undefined;
-  private fd = -1;
-  private offset = 0;
-  private fileWatcher: fs.FSWatcher | undefined;
-  private dirWatcher: fs.FSWatcher | undefined;
+  private followed: Followed | undefined;
+  private readonly watchers = new Map<string, fs.FSWatcher>();
   private poll: NodeJS.Timeout | undefined;
+  private lastError = '';
   private readonly buffer = Buffer.alloc(CHUNK_BYTES);
 
   constructor(private readonly options: FollowOptions) {}
 
-  /** The file currently followed, or undefined while the symlink does not exist. */
+  /** The file currently followed (absolute), or undefined while there is none. */
   get current(): string | undefined {
-    return this.file;
+    return this.followed?.file;
   }
 
   /** Prints the current file from its start and keeps following until `stop()`. */
   start(): void {
     this.check();
     this.poll = setInterval(() => this.check(), this.options.pollMs ?? 1000);
-    this.watchDir();
   }
 
   stop(): void {
     clearInterval(this.poll);
-    this.fileWatcher?.close();
-    this.dirWatcher?.close();
-    this.closeFile();
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    this.close();
   }
 
-  /** Reads what is new; switches files when the symlink moved. Synchronous, so checks never interleave. */
+  /** Reads what is new; moves to another file when the one at the link is no longer the one followed. Synchronous, so checks never interleave. */
   check(): void {
-    const target = resolveLink(this.options.link);
-    if (target !== undefined && target !== this.file) {
-      const first = this.file === undefined;
-      if (!first) this.drain();
-      this.openFile(target);
-      if (!first) this.options.onSwitch?.(target);
+    const { journal, link } = this.options;
+    this.watch(path.dirname(path.join(journal, link)));
+    const next = this.locate();
+    if (next !== undefined) {
+      const file = path.join(journal, next);
+      const now = fs.lstatSync(file, { throwIfNoEntry: false });
+      const followed = this.followed;
+      if (now && (!followed || now.dev !== followed.dev || now.ino !== followed.ino)) this.switchTo(next, followed !== undefined);
     }
     this.drain();
-    if (!this.dirWatcher) this.watchDir();
   }
 
-  private openFile(file: string): void {
-    this.closeFile();
-    this.file = file;
-    this.offset = 0;
+  /** The link's target relative to the journal, or undefined when there is none (yet). */
+  private locate(): string | undefined {
     try {
-      this.fd = fs.openSync(file, 'r');
-    } catch {
-      // Moved away between readlink and open: the next check finds where the link points now.
-      this.file = undefined;
+      return readJournalLink(this.options.journal, this.options.link);
+    } catch (error) {
+      this.report(error);
+      return undefined;
+    }
+  }
+
+  private switchTo(relative: string, announce: boolean): void {
+    let fd: number;
+    try {
+      fd = openJournalFile(this.options.journal, relative);
+    } catch (error) {
+      // ENOENT: moved away between the lstat and the open; the next check finds where it went.
+      if ((error as JournalError).code !== 'ENOENT') this.report(error);
       return;
     }
-    try {
-      this.fileWatcher = fs.watch(file, { persistent: false }, () => this.check());
-      this.fileWatcher.on('error', () => {});
-    } catch {
-      // Not watchable: the poll covers it.
-    }
+    // Whatever the old file got before its writer moved on is printed before the new file's first line.
+    this.drain();
+    this.close();
+    const { dev, ino } = fs.fstatSync(fd);
+    const file = path.join(this.options.journal, relative);
+    this.followed = { file, fd, dev, ino, offset: 0 };
+    this.watch(path.dirname(file));
+    this.watchFile(file);
+    if (announce) this.options.onSwitch?.(file);
   }
 
-  private closeFile(): void {
-    this.fileWatcher?.close();
-    this.fileWatcher = undefined;
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+  private close(): void {
+    if (!this.followed) return;
+    this.watchers.get('file')?.close();
+    this.watchers.delete('file');
+    fs.closeSync(this.followed.fd);
+    this.followed = undefined;
   }
 
-  /** Writes everything from `offset` to the end of the file as it is now. */
+  /** Writes everything from the offset to the end of the followed file as it is now. */
   private drain(): void {
-    if (this.fd < 0) return;
+    const followed = this.followed;
+    if (!followed) return;
     // Truncated under us (someone emptied it): start over.
-    if (fs.fstatSync(this.fd).size < this.offset) this.offset = 0;
+    if (fs.fstatSync(followed.fd).size < followed.offset) followed.offset = 0;
     for (;;) {
-      const read = fs.readSync(this.fd, this.buffer, 0, CHUNK_BYTES, this.offset);
+      const read = fs.readSync(followed.fd, this.buffer, 0, CHUNK_BYTES, followed.offset);
       if (read === 0) return;
-      this.offset += read;
+      followed.offset += read;
       this.options.write(Buffer.from(this.buffer.subarray(0, read)));
     }
   }
 
-  private watchDir(): void {
+  private report(error: unknown): void {
+    if (!(error instanceof JournalError) || error.message === this.lastError) return;
+    this.lastError = error.message;
+    this.options.onError?.(error);
+  }
+
+  /** Watches a directory once (the link's, each followed file's): a new file or a repointed link there wakes a check. */
+  private watch(dir: string): void {
+    if (this.watchers.has(dir)) return;
     try {
-      this.dirWatcher = fs.watch(path.dirname(this.options.link), { persistent: false }, () => this.check());
-      this.dirWatcher.on('error', () => {
-        this.dirWatcher?.close();
-        this.dirWatcher = undefined;
+      const watcher = fs.watch(dir, { persistent: false }, () => this.check());
+      watcher.on('error', () => {
+        watcher.close();
+        this.watchers.delete(dir);
       });
+      this.watchers.set(dir, watcher);
     } catch {
-      // The directory does not exist yet; check() tries again.
+      // Not there yet, or not watchable: the poll covers it, and the next check tries again.
     }
   }
-}
 
-/** The real path the symlink points at now, or undefined when it (or its target) does not exist. */
-export function resolveLink(link: string): string | undefined {
-  try {
-    return fs.realpathSync(link);
-  } catch {
-    return undefined;
+  private watchFile(file: string): void {
+    try {
+      const watcher = fs.watch(file, { persistent: false }, () => this.check());
+      watcher.on('error', () => {});
+      this.watchers.set('file', watcher);
+    } catch {
+      // Not watchable: the poll covers it.
+    }
   }
 }
