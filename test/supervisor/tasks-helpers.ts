@@ -1,0 +1,83 @@
+// Shared set-up for the task tests: a real Callosum server, a listener that records every
+// `supervisor` message, and a TaskQueue on its own bus and connection.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createBus, type Bus } from '../../src/bus/create-bus.js';
+import type { HistoryEvent, Stamped } from '../../src/bus/events.js';
+import { CallosumConnection } from '../../src/callosum/connection.js';
+import type { CallosumMessage } from '../../src/callosum/protocol.js';
+import { CallosumServer } from '../../src/callosum/server.js';
+import type { Clock } from '../../src/clock.js';
+import { TaskQueue } from '../../src/supervisor/tasks.js';
+import { tempDir, waitFor } from '../callosum/helpers.js';
+
+export interface TaskRig {
+  dir: string;
+  journal: string;
+  bus: Bus;
+  tasks: TaskQueue;
+  /** Every `supervisor` message the listener heard, in order. */
+  heard: CallosumMessage[];
+  connection: CallosumConnection;
+  socket: string;
+  stoppedFor(ref: string): CallosumMessage | undefined;
+  startedFor(ref: string): CallosumMessage | undefined;
+  /** Waits (generously) for the `stopped` of each ref and returns them. */
+  waitStopped(refs: readonly string[], timeoutMs?: number): Promise<CallosumMessage[]>;
+  busEvents<K extends HistoryEvent['type']>(type: K): Stamped<K>[];
+  close(): Promise<void>;
+}
+
+export async function taskRig(options: { clock?: Clock } = {}): Promise<TaskRig> {
+  const tmp = tempDir();
+  const journal = path.join(tmp.dir, 'journal');
+  const socket = tmp.socket;
+  const server = new CallosumServer({ socketPath: socket });
+  await server.start();
+  const heard: CallosumMessage[] = [];
+  const listener = new CallosumConnection({ socketPath: socket });
+  listener.start((message) => {
+    if (message.tract === 'supervisor') heard.push(message);
+  });
+  await waitFor('listener connected', () => listener.isConnected);
+  // Unbounded history: the tests read every event back.
+  const bus = createBus({ historyLimit: 1_000_000 });
+  const connection = new CallosumConnection({ socketPath: socket });
+  connection.start();
+  const tasks = new TaskQueue({ journal, bus, callosum: connection, ...(options.clock && { clock: options.clock }) });
+  const find = (event: string, ref: string) => heard.find((message) => message.event === event && message.ref === ref);
+  return {
+    dir: tmp.dir,
+    journal,
+    bus,
+    tasks,
+    heard,
+    connection,
+    socket,
+    stoppedFor: (ref) => find('stopped', ref),
+    startedFor: (ref) => find('started', ref),
+    async waitStopped(refs, timeoutMs = 20_000) {
+      await waitFor(`stopped for ${refs.length} refs`, () => refs.every((ref) => find('stopped', ref)), timeoutMs);
+      return refs.map((ref) => find('stopped', ref)!);
+    },
+    busEvents: <K extends HistoryEvent['type']>(type: K) => bus.history().filter((event) => event.type === type) as unknown as Stamped<K>[],
+    async close() {
+      await tasks.stop();
+      await connection.stop();
+      await listener.stop();
+      await server.stop();
+      tmp.cleanup();
+    },
+  };
+}
+
+/** A directory of symlinks to `target`, one per name: commands that differ only in their name. */
+export function namedCopies(dir: string, target: string, names: readonly string[]): string[] {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  return names.map((name) => {
+    const link = path.join(bin, name);
+    fs.symlinkSync(target, link);
+    return link;
+  });
+}

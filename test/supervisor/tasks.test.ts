@@ -1,0 +1,300 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ValidationError } from '../../src/errors.js';
+import { TaskQueue } from '../../src/supervisor/tasks.js';
+import { waitFor } from '../callosum/helpers.js';
+import { alive, fixture } from '../helpers.js';
+import { namedCopies, taskRig } from './tasks-helpers.js';
+
+const RECORDS = fixture('records_its_run.sh');
+const WAITS = fixture('wait-for-file.sh');
+const EXITS = fixture('exit-with.sh');
+
+test('same-name tasks never overlap, and run in the order they were submitted', async () => {
+  const rig = await taskRig();
+  try {
+    const record = path.join(rig.dir, 'runs.txt');
+    const refs = ['1', '2', '3', '4', '5'].map((label) => rig.tasks.submit([RECORDS, record, label], { ref: `run-${label}` })!);
+    const stopped = await rig.waitStopped(refs);
+    assert.equal(stopped.map((message) => message.exit_code), [0, 0, 0, 0, 0]);
+    const lines = fs.readFileSync(record, 'utf8').trim().split('\n');
+    assert.equal(lines, ['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4', 'start 5', 'end 5']);
+    assert.equal(rig.tasks.queue(), []);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('tasks of different names run at the same time', async () => {
+  const rig = await taskRig();
+  try {
+    const [left, right] = namedCopies(rig.dir, fixture('meets_its_pair.sh'), ['left-side', 'right-side']);
+    const a = path.join(rig.dir, 'a');
+    const b = path.join(rig.dir, 'b');
+    // Each waits for the file the other creates: both end only if both run at once.
+    rig.tasks.submit([left!, a, b], { ref: 'left' });
+    rig.tasks.submit([right!, b, a], { ref: 'right' });
+    const stopped = await rig.waitStopped(['left', 'right']);
+    assert.equal(stopped.map((message) => [message.service, message.exit_code]), [
+      ['left-side', 0],
+      ['right-side', 0],
+    ]);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('identical submissions coalesce: every ref hears the one exit code; the entry keeps its first day', async () => {
+  const rig = await taskRig();
+  try {
+    // Two files named `exits`, so one command name: the blocker holds it while the others queue.
+    const [exits] = namedCopies(rig.dir, EXITS, ['exits']);
+    const gateExits = path.join(rig.dir, 'gate', 'exits');
+    fs.mkdirSync(path.dirname(gateExits));
+    fs.symlinkSync(WAITS, gateExits);
+    const release = path.join(rig.dir, 'release');
+    assert.is(rig.tasks.submit([gateExits, release], { ref: 'blocker' }), 'blocker');
+    assert.is(rig.tasks.submit([exits!, '3'], { ref: 'first', day: '20260101' }), 'first');
+    assert.is(rig.tasks.submit([exits!, '4'], { ref: 'other' }), 'other');
+    assert.is(rig.tasks.submit([exits!, '3'], { ref: 'second', day: '20260102' }), 'second');
+    assert.is(rig.tasks.submit([exits!, '3'], { ref: 'third' }), 'third');
+    assert.equal(rig.tasks.queue(), [
+      {
+        command: 'exits',
+        running: 'blocker',
+        queued: [
+          { refs: ['first', 'second', 'third'], cmd: [exits!, '3'], day: '20260101' },
+          { refs: ['other'], cmd: [exits!, '4'], day: null },
+        ],
+      },
+    ]);
+    fs.writeFileSync(release, '');
+    const stopped = await rig.waitStopped(['blocker', 'first', 'second', 'third', 'other']);
+    assert.equal(stopped.map((message) => message.exit_code), [0, 3, 3, 3, 4]);
+    assert.ok((stopped[1]!.pid as number) > 0);
+    assert.is(stopped[2]!.pid, stopped[1]!.pid, 'one process answered every coalesced ref');
+    assert.is(stopped[3]!.pid, stopped[1]!.pid);
+    // One process, one started, logged under the primary ref on the first submission's day.
+    assert.ok(rig.startedFor('first'));
+    assert.is(rig.startedFor('second'), undefined);
+    assert.is(rig.startedFor('third'), undefined);
+    assert.ok(fs.existsSync(path.join(rig.journal, '20260101', 'health', 'first_exits.log')));
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a ref queued or running already is refused with null', async () => {
+  const rig = await taskRig();
+  try {
+    const release = path.join(rig.dir, 'release');
+    assert.is(rig.tasks.submit([WAITS, release], { ref: 'busy' }), 'busy');
+    assert.is(rig.tasks.submit([WAITS, release, 'again'], { ref: 'busy' }), null, 'running');
+    assert.is(rig.tasks.submit([WAITS, release, 'later'], { ref: 'waiting' }), 'waiting');
+    assert.is(rig.tasks.submit([WAITS, release, 'other'], { ref: 'waiting' }), null, 'queued');
+    assert.is(rig.tasks.submit([WAITS, release, 'later'], { ref: 'waiting' }), null, 'queued, same cmd');
+    const generated = rig.tasks.submit([WAITS, release, 'later']);
+    assert.match(generated!, /^\d+$/, 'a default ref is epoch ms');
+    fs.writeFileSync(release, '');
+    await rig.waitStopped(['busy', 'waiting', generated!]);
+    // Once answered, a ref may be used again.
+    assert.is(rig.tasks.submit([WAITS, release], { ref: 'busy' }), 'busy');
+    await waitFor('the reused ref answered twice', () => rig.heard.filter((m) => m.event === 'stopped' && m.ref === 'busy').length === 2);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a task that cannot start: no started, stopped with pid 0 and -1 for every ref, and the queue moves on', async () => {
+  const rig = await taskRig();
+  try {
+    const [tool] = namedCopies(rig.dir, WAITS, ['missing-tool']);
+    const release = path.join(rig.dir, 'release');
+    const missing = path.join(rig.dir, 'nowhere', 'missing-tool');
+    rig.tasks.submit([tool!, release], { ref: 'blocker' });
+    rig.tasks.submit([missing], { ref: 'lost-1' });
+    rig.tasks.submit([missing], { ref: 'lost-2' });
+    rig.tasks.submit([tool!, release, 'after'], { ref: 'after' });
+    fs.writeFileSync(release, '');
+    const [lost1, lost2, after] = await rig.waitStopped(['lost-1', 'lost-2', 'after']);
+    for (const lost of [lost1!, lost2!]) {
+      assert.is(lost.pid, 0);
+      assert.is(lost.exit_code, -1);
+      assert.is(lost.service, 'missing-tool');
+    }
+    assert.is(rig.startedFor('lost-1'), undefined);
+    assert.is(after!.exit_code, 0, 'the next one ran');
+    assert.ok(rig.startedFor('after'));
+    assert.ok(rig.busEvents('transition').some((event) => event.ref === 'lost-1' && event.to === 'failed'), 'the failed spawn is on the bus');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('every queue change is a bus queue event and a Callosum queue message with the reference fields', async () => {
+  const rig = await taskRig();
+  try {
+    const release = path.join(rig.dir, 'release');
+    rig.tasks.submit([WAITS, release], { ref: 'a' });
+    rig.tasks.submit([WAITS, release, 'x'], { ref: 'b' });
+    rig.tasks.submit([WAITS, release, 'x'], { ref: 'c' });
+    fs.writeFileSync(release, '');
+    await rig.waitStopped(['a', 'b', 'c']);
+    const entryB = { refs: ['b'], cmd: [WAITS, release, 'x'], day: null };
+    const entryBC = { refs: ['b', 'c'], cmd: [WAITS, release, 'x'], day: null };
+    const expected = [
+      { command: 'wait-for-file.sh', running: 'a', queued: [] }, // a started
+      { command: 'wait-for-file.sh', running: 'a', queued: [entryB] }, // b queued
+      { command: 'wait-for-file.sh', running: 'a', queued: [entryBC] }, // c joined b
+      { command: 'wait-for-file.sh', running: 'b', queued: [] }, // a ended, b started
+      { command: 'wait-for-file.sh', running: null, queued: [] }, // b ended
+    ];
+    assert.equal(
+      rig.busEvents('queue').map(({ command, running, queued }) => ({ command, running, queued })),
+      expected,
+      'bus events, each keeping what it said when emitted',
+    );
+    await waitFor('five queue messages', () => rig.heard.filter((m) => m.event === 'queue').length === 5);
+    assert.equal(
+      rig.heard.filter((m) => m.event === 'queue').map(({ command, running, queued, queue }) => ({ command, running, queued, queue })),
+      expected.map(({ command, running, queued }) => ({ command, running, queued: queued.length, queue: queued })),
+    );
+    // The order on the wire: started, then stopped for each ref, then the queue moving on.
+    const events = rig.heard.map((m) => `${m.event}:${m.ref ?? m.running}`);
+    assert.equal(events, ['queue:a', 'queue:a', 'queue:a', 'started:a', 'stopped:a', 'queue:b', 'started:b', 'stopped:b', 'stopped:c', 'queue:null']);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('stop() ends running tasks and answers every queued ref with -1', async () => {
+  const rig = await taskRig();
+  try {
+    const release = path.join(rig.dir, 'never');
+    const [other] = namedCopies(rig.dir, WAITS, ['other-name']);
+    rig.tasks.submit([WAITS, release], { ref: 'running' });
+    rig.tasks.submit([other!, release], { ref: 'also-running' });
+    rig.tasks.submit([WAITS, release, '1'], { ref: 'q1' });
+    rig.tasks.submit([WAITS, release, '1'], { ref: 'q1b' });
+    rig.tasks.submit([WAITS, release, '2'], { ref: 'q2' });
+    await waitFor('both started', () => Boolean(rig.startedFor('running') && rig.startedFor('also-running')));
+    const pids = [rig.startedFor('running')!.pid as number, rig.startedFor('also-running')!.pid as number];
+    await rig.tasks.stop();
+    assert.equal(rig.tasks.queue(), []);
+    for (const pid of pids) assert.not.ok(alive(pid), `task ${pid} ended`);
+    const stopped = await rig.waitStopped(['running', 'also-running', 'q1', 'q1b', 'q2']);
+    assert.equal(stopped.map((m) => [m.pid === 0, m.exit_code]), [
+      [false, -15],
+      [false, -15],
+      [true, -1],
+      [true, -1],
+      [true, -1],
+    ]);
+    for (const ref of ['q1', 'q1b', 'q2']) assert.is(rig.startedFor(ref), undefined, `${ref} never started`);
+    // The queue takes new work after a stop.
+    rig.tasks.submit([EXITS, '0'], { ref: 'afterwards' });
+    const [afterwards] = await rig.waitStopped(['afterwards']);
+    assert.is(afterwards!.exit_code, 0);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('bad arguments are a ValidationError and run nothing', async () => {
+  const rig = await taskRig();
+  try {
+    const bad: [unknown, unknown][] = [
+      [[], {}],
+      ['true', {}],
+      [[1], {}],
+      [['true', 2], {}],
+      [['true'], { deadline: -1 }],
+      [['true'], { deadline: Number.NaN }],
+      [['true'], { deadline: '10' }],
+      [['true'], { ref: '../escape' }],
+      [['true'], { ref: '' }],
+      [['true'], { day: '20261340' }],
+      [['true'], { env: { A: 1 } }],
+      [['true'], { cwd: 3 }],
+      [['true'], null],
+    ];
+    for (const [cmd, options] of bad) {
+      assert.throws(
+        () => rig.tasks.submit(cmd as string[], options as object),
+        (error: unknown) => error instanceof ValidationError,
+        JSON.stringify([cmd, options]),
+      );
+    }
+    assert.equal(rig.tasks.queue(), []);
+    assert.equal(rig.bus.history(), []);
+    assert.throws(() => new TaskQueue({ callosum: {} as never }), (error: unknown) => error instanceof ValidationError);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a Callosum request is a submit; a malformed one runs nothing and is reported on the bus', async () => {
+  const rig = await taskRig();
+  try {
+    const malformed: Record<string, unknown>[] = [
+      {},
+      { cmd: 'true' },
+      { cmd: [] },
+      { cmd: ['true', 3] },
+      { cmd: null },
+      { cmd: ['true'], ref: '../x' },
+      { cmd: ['true'], ref: 5 },
+      { cmd: ['true'], day: 'tomorrow' },
+      { cmd: ['true'], day: 20260101 },
+    ];
+    for (const fields of malformed) rig.tasks.handleRequest({ tract: 'supervisor', event: 'request', ...fields });
+    const rejected = rig.busEvents('rejected');
+    assert.is(rejected.length, malformed.length);
+    for (const event of rejected) {
+      assert.is(event.source, 'callosum:supervisor/request');
+      assert.type(event.reason, 'string');
+    }
+    assert.equal(rig.tasks.queue(), []);
+    assert.is(rig.busEvents('transition').length, 0, 'nothing spawned');
+
+    // A good one, with a Python caller's None for day.
+    rig.tasks.handleRequest({ tract: 'supervisor', event: 'request', cmd: [EXITS, '5'], ref: 'wire', day: null });
+    const [stopped] = await rig.waitStopped(['wire']);
+    assert.is(stopped!.exit_code, 5);
+    assert.is(stopped!.service, 'exit-with.sh');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a 1,000-submission burst on one name: order kept, nothing lost, memory bounded', async () => {
+  const rig = await taskRig();
+  try {
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const refs: string[] = [];
+    for (let i = 0; i < 1000; i++) refs.push(rig.tasks.submit(['true', String(i)], { ref: `burst-${i}` })!);
+    const [queue] = rig.tasks.queue();
+    assert.is(queue!.queued.length, 999);
+    const grown = process.memoryUsage().heapUsed - before;
+    // A thousand queue events each listing up to 999 entries: shared entries, not copies (about 4 MB of pointers).
+    assert.ok(grown < 64 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MB for the burst`);
+    const stopped = await rig.waitStopped(refs, 180_000);
+    assert.ok(stopped.every((message) => message.exit_code === 0));
+    const order = rig.heard.filter((m) => m.event === 'started').map((m) => m.ref);
+    assert.equal(order, refs, 'started in submission order');
+    assert.equal(
+      rig.heard.filter((m) => m.event === 'stopped').map((m) => m.ref),
+      refs,
+      'stopped in submission order',
+    );
+    assert.is(rig.heard.filter((m) => m.event === 'queue').length, 2000, 'each submission and each end');
+    assert.equal(rig.tasks.queue(), []);
+  } finally {
+    await rig.close();
+  }
+});
+
+test.run();
