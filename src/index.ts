@@ -26,6 +26,10 @@ export {
   type TransitionEvent,
 } from './bus/events.js';
 export { processMachine, type ProcessMachine, type ProcessInput, type ProcessContext } from './machines/process.js';
+export { serviceMachine, type ServiceMachine, type ServiceInput, type ServiceContext, type ServicePolicy, type ReadySpec } from './machines/service.js';
+export { Supervisor, type SupervisorOptions, type ServiceStatus } from './supervisor/supervisor.js';
+export type { ServiceOptions } from './supervisor/options.js';
+export { projectServices, type ServiceView } from './bus/project-services.js';
 export { createTestClock, realClock, type Clock, type TestClock } from './clock.js';
 export { BrainstemError, JournalError, SpawnError, SupervisorError, TimeoutError, ValidationError } from './errors.js';
 export { resolveJournal } from './journal/paths.js';

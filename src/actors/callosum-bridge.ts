@@ -7,7 +7,10 @@
  * seed, it gets no `exit`; it is visible on the `lifecycle` tract, which
  * carries every bus `transition` as it is.
  *
- * exec, exit and transitions are kept messages (never shed, they wait for a
+ * Every bus `service` event goes to the `lifecycle` tract as `service`, with
+ * its fields (SPEC 8).
+ *
+ * exec, exit, transitions and services are kept messages (never shed, they wait for a
  * server); lines are sheddable and each shed one is counted against its
  * process. Lines travel as the bus delivered them, a pipe chunk at a time:
  * one `emitEach` batch per run of lines from one stream. The exit's
@@ -87,11 +90,16 @@ export function bridgeBusToCallosum({ bus, connection }: CallosumBridgeInput): (
     }
   };
 
+  // A service's every state change, with the bus event's fields; kept, like transitions.
+  const onService = (event: Stamped<'service'>) => connection.emit('lifecycle', 'service', { ...event, ts: event.at });
+
   const offTransition = bus.on('transition', onTransition);
   const offLine = bus.onBatch('line', onLines);
+  const offService = bus.on('service', onService);
   return () => {
     offTransition();
     offLine();
+    offService();
     processes.clear();
   };
 }

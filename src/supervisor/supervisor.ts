@@ -4,6 +4,7 @@ import type { ServiceState } from '../bus/events.js';
 import type { CallosumConnection } from '../callosum/connection.js';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, ValidationError } from '../errors.js';
+import { sweepOrphans } from '../eventlog/sweep.js';
 import { keepAlive, registerShutdown } from '../host/guard.js';
 import { checkId } from '../journal/names.js';
 import { resolveJournal } from '../journal/paths.js';
@@ -119,7 +120,8 @@ export class Supervisor {
    */
   async start(): Promise<void> {
     topologicalOrder(this.graph);
-    // TODO(sweep): run sweepOrphans({ journal: this.journal }) here unless `sweep: false`, once src/eventlog exports it.
+    // What a dead runtime left running in this journal would otherwise run beside the new services.
+    if (this.options.sweep !== false) await sweepOrphans({ journal: this.journal });
     this.holdHost();
     if (this.options.control !== false && this.connection && !this.stopControl) {
       this.stopControl = listenForControl(this.connection.socketPath, {
