@@ -3,7 +3,7 @@ import path from 'node:path';
 import { JournalError } from '../errors.js';
 import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
-import { checkJournal, ensureDir, forgetDirs, openNoFollow } from './safe.js';
+import { checkJournal, ensureDir, openNoFollow } from './safe.js';
 import { linkUnlessFile } from './symlink.js';
 
 export type DailyLogEvent = { kind: 'opened' | 'rolled'; path: string };
@@ -182,8 +182,7 @@ export class DailyLog {
     } catch (error) {
       const code = (error as JournalError).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
-        // A directory remembered as in order was deleted or replaced since: check them all again.
-        forgetDirs(journal);
+        // The journal was deleted or replaced between the checks and the open: once more, from the top.
         dirs();
         return openNoFollow(this.path, flags);
       }

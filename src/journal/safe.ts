@@ -59,34 +59,22 @@ export function checkJournal(journal: string, options: CheckJournalOptions = {})
     } catch (error) {
       throw JournalError.from('use the journal', journal, error);
     }
-    checkDirectory(journal, target, 'the journal');
-    info = target;
-  } else {
-    checkDirectory(journal, info, 'the journal');
+    return checkDirectory(journal, target, 'the journal');
   }
-  journals.set(journal, { dev: info.dev, ino: info.ino });
+  checkDirectory(journal, info, 'the journal');
 }
-
-/** The identity of each journal as its last `checkJournal` found it in order. */
-const journals = new Map<string, { dev: number; ino: number }>();
-
-/** Directories inside a journal found in order, keyed by path, with the journal's identity when they were checked. */
-const checked = new Map<string, { journalDev: number; journalIno: number }>();
 
 /**
  * Makes sure `dir`, a directory brainstem uses inside `journal` (`health`,
  * `<day>`, `<day>/health`), is a real directory that only the current user
  * can change: creates it (0700) when missing, never follows a symlink, and
  * refuses one owned by someone else or writable by group or others. Call
- * `checkJournal(journal)` first; this one trusts it. A directory found in
- * order is remembered while the journal is the same directory (same device
- * and inode), since then only its owner can change what is inside it.
+ * `checkJournal(journal)` first. One lstat when the directory is in order;
+ * nothing is remembered between calls, since a directory found in order once
+ * may be swapped for a symlink while its parent was briefly open to others.
  * @throws JournalError naming the path and the fix.
  */
 export function ensureDir(dir: string, journal: string): void {
-  const root = journals.get(journal);
-  const known = checked.get(dir);
-  if (known && root && known.journalDev === root.dev && known.journalIno === root.ino) return;
   let info = lstat(dir, 'a journal directory');
   if (!info) {
     try {
@@ -112,13 +100,6 @@ export function ensureDir(dir: string, journal: string): void {
     );
   }
   checkDirectory(dir, info, 'a journal directory');
-  if (root) checked.set(dir, { journalDev: root.dev, journalIno: root.ino });
-}
-
-/** Forgets what `ensureDir` remembered for directories under `journal` (they were deleted or replaced). */
-export function forgetDirs(journal: string): void {
-  const prefix = journal.endsWith(path.sep) ? journal : journal + path.sep;
-  for (const dir of checked.keys()) if (dir.startsWith(prefix)) checked.delete(dir);
 }
 
 /**
