@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JournalError } from '../errors.js';
-import { checkJournal, ensureDir, forgetDirs, openNoFollow } from '../journal/safe.js';
+import { checkJournal, ensureDir, openNoFollow } from '../journal/safe.js';
 import { eventLogPath } from './record.js';
 
 // Read-write only to look at the last byte on open; every write still lands at the end (O_APPEND).
@@ -77,8 +77,7 @@ class EventLogFile {
       this.fd = this.open(file);
     } catch (error) {
       if ((error as JournalError).code !== 'ENOENT') throw error;
-      // A directory deleted under us while remembered as checked: check again and make it.
-      forgetDirs(this.journal);
+      // A directory deleted between its check and the open: check (and make) it again, once.
       this.fd = this.open(file);
     }
     const stat = fs.fstatSync(this.fd);

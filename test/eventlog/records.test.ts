@@ -124,7 +124,7 @@ test('a record stays under 64 KiB: a huge error text and command are cut, ending
   for (const line of lines) assert.ok(Buffer.byteLength(line) + 1 < 64 * 1024, `a record of ${Buffer.byteLength(line)} bytes`);
   const { records, skipped } = await readEvents({ journal });
   assert.is(skipped, 0);
-  const failed = records.find((record) => record.type === 'transition' && record.to === 'failed') as EventRecord & { cmd: string[] };
+  const failed = records.find((record) => record.type === 'transition' && record.to === 'failed') as unknown as { ref: string; name: string; cmd: string[] };
   assert.is(failed.ref, 'long-one');
   assert.is(failed.name, 'long-name');
   assert.ok(failed.cmd[1]!.endsWith('…') && failed.cmd[1]!.length < huge.length);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createTestClock } from '../../src/clock.js';
 import { ValidationError } from '../../src/errors.js';
 import { TaskQueue } from '../../src/supervisor/tasks.js';
 import { waitFor } from '../callosum/helpers.js';
@@ -264,6 +265,45 @@ test('a Callosum request is a submit; a malformed one runs nothing and is report
     const [stopped] = await rig.waitStopped(['wire']);
     assert.is(stopped!.exit_code, 5);
     assert.is(stopped!.service, 'exit-with.sh');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('deadline on the runtime clock: a task running longer is terminated, its stopped carries its exit code, the next starts', async () => {
+  const clock = createTestClock(Date.now());
+  const rig = await taskRig({ clock });
+  try {
+    const never = path.join(rig.dir, 'never');
+    const open = path.join(rig.dir, 'open');
+    fs.writeFileSync(open, '');
+    rig.tasks.submit([WAITS, never], { ref: 'wedged', deadline: 60_000 });
+    rig.tasks.submit([WAITS, open], { ref: 'next' });
+    await waitFor('the wedged task started', () => Boolean(rig.startedFor('wedged')));
+    const pid = rig.startedFor('wedged')!.pid as number;
+    clock.advance(59_999);
+    assert.ok(alive(pid), 'still within its deadline');
+    assert.is(rig.stoppedFor('wedged'), undefined);
+    clock.advance(1);
+    const [wedged, next] = await rig.waitStopped(['wedged', 'next']);
+    assert.is(wedged!.exit_code, -15, 'terminated with SIGTERM');
+    assert.is(wedged!.pid, pid);
+    assert.is(next!.exit_code, 0, 'the next one ran');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('deadline on the wall clock, and a deadline that a task meets', async () => {
+  const rig = await taskRig();
+  try {
+    const never = path.join(rig.dir, 'never');
+    const [quick] = namedCopies(rig.dir, EXITS, ['quick']);
+    rig.tasks.submit([WAITS, never], { ref: 'slow', deadline: 200 });
+    rig.tasks.submit([quick!, '2'], { ref: 'quick', deadline: 600_000 });
+    const [slow, fast] = await rig.waitStopped(['slow', 'quick']);
+    assert.is(slow!.exit_code, -15);
+    assert.is(fast!.exit_code, 2, 'a task within its deadline keeps its own exit code');
   } finally {
     await rig.close();
   }
