@@ -9,5 +9,8 @@ import { chart } from './chart.js';
 import { logs } from './logs.js';
 import { inspect } from './inspect.js';
 import { run } from './run.js';
+import { ps } from './ps.js';
+import { events } from './events.js';
+import { sweep } from './sweep.js';
 
-export const commands: readonly Command[] = [run, callosum, logs, chart, inspect];
+export const commands: readonly Command[] = [run, callosum, logs, chart, inspect, ps, events, sweep];
