@@ -10,6 +10,7 @@ import { checkId } from '../journal/names.js';
 import { resolveJournal } from '../journal/paths.js';
 import type { ServiceMachine } from '../machines/service.js';
 import { linkCallosum } from '../process/callosum-link.js';
+import { linkEventLog } from '../process/event-log-link.js';
 import { prepareProcess } from '../process/prepare.js';
 import { supervisorMachine, type SupervisorMachine } from './actor.js';
 import { listenForControl, speakSupervisorTract } from './callosum.js';
@@ -81,6 +82,8 @@ export class Supervisor {
     this.clock = options.clock ?? realClock;
     this.journal = resolveJournal(options.journal);
     this.connection = linkCallosum(this.bus, this.journal, options.callosum);
+    // Services are recorded from their first `waiting` on, not from their first process.
+    linkEventLog(this.bus, this.journal, options.eventLog);
     this.tasks = new TaskQueue({ journal: this.journal, bus: this.bus, callosum: this.connection ?? false, clock: this.clock, eventLog: options.eventLog });
     this.actor = createActor(supervisorMachine, { input: { bus: this.bus }, clock: this.clock });
     this.actor.start();
