@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchCallosumFlood } from './callosum.js';
+import { benchEventLog } from './eventlog.js';
 import { benchFlood, type FloodContext } from './flood.js';
 import { compileChildren } from './lib/children.js';
 import { formatTable, type Report, type Row } from './lib/report.js';
@@ -90,6 +91,7 @@ try {
   await step('4', 'scale', () => benchScale({ journal, children: 200, idleMs: 3000, reps: args.reps }));
   await step('5', 'bounded memory', () => benchMemory({ children, journal, megabytes: args.megabytes, reps: args.reps }));
   await step('6', 'rollover', () => benchRollover(ctx));
+  await step('eventlog', 'event log: flood on/off, 10,000 short tasks', () => benchEventLog(ctx));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
