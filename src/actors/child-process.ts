@@ -122,5 +122,8 @@ function spawnReason(input: ChildProcessInput, error: NodeJS.ErrnoException): st
   if (error.code === 'ENOTDIR' && input.cwd !== undefined) return `the working directory ${input.cwd} is not a directory (${error.message})`;
   if (error.code === 'ENOENT') return `${command}: command not found; check the name and PATH (${error.message})`;
   if (error.code === 'EACCES') return `${command}: permission denied; is it an executable file? (${error.message})`;
+  if (error.code === 'EMFILE' || error.code === 'ENFILE') {
+    return `out of file descriptors (${error.code}); raise the limit (ulimit -n) or run fewer processes at once (${error.message})`;
+  }
   return error.message;
 }
