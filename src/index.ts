@@ -50,4 +50,4 @@ export { closeCallosumLinks } from './process/callosum-link.js';
 export { containment, type Containment } from './host/containment.js';
 export { registerShutdown, keepAlive, setSignalGuard, type ShutdownStep } from './host/guard.js';
 export { readEvents, sweepOrphans, type ReadEventsOptions, type EventLogContents, type SweepOptions, type SweptProcess, type EventRecord, type RecordFields } from './eventlog/index.js';
-export { startInspector, InspectorError, callosumFedBus, scanHealthLogs, type Inspector, type InspectorOptions, type EarlierProcess } from './inspect/index.js';
+export { startInspector, InspectorError, callosumFedBus, scanHealthLogs, readJournalReplay, type Inspector, type InspectorOptions, type EarlierProcess, type JournalReplay } from './inspect/index.js';

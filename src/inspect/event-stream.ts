@@ -30,7 +30,7 @@ export interface EventStreamOptions {
   bus: Pick<Bus, 'on' | 'history'>;
   earlier: readonly EarlierProcess[];
   /** Events from before the bus (the journal's event log), sent before its history; drop from the history what `isReplayed` says is among them. */
-  replay?: { events: readonly object[]; isReplayed: (event: HistoryEvent) => boolean };
+  replay?: { readonly events: readonly object[]; isReplayed: (event: HistoryEvent) => boolean };
   maxBufferedBytes: number;
   maxClients: number;
 }

@@ -16,6 +16,7 @@ import { pageAssets } from './assets.js';
 import { createEventStream } from './event-stream.js';
 import type { EarlierProcess } from './journal-scan.js';
 import { checkJournal } from '../journal/safe.js';
+import { readJournalReplay, type JournalReplay } from './replay.js';
 import { healthLogIn, readLogTail, type LoggedLine } from './log-tail.js';
 import { INSPECTOR_HOST, isLoopbackAddress, isLoopbackHost } from './loopback.js';
 import { newToken, tokenCheck, type TokenCheck } from './token.js';
@@ -38,6 +39,14 @@ export interface InspectorOptions {
    * journal's safe opener: never a file outside it). @default none
    */
   journal?: string;
+  /**
+   * What the journal remembers from before the bus: with `journal`, the day's
+   * event log is read from its first record (`readJournalReplay`) and sent
+   * to every page before the bus's own history, so the history slider
+   * reaches back past the inspector's start. `false`: the bus only.
+   * @default the journal's event log for today, when `journal` is given
+   */
+  replay?: JournalReplay | false;
   /** Processes known only from their logs, e.g. those that ran before the inspector started. @default [] */
   earlier?: readonly EarlierProcess[];
   /** Bytes a page may fall behind before it is dropped (it reconnects and gets the history again). @default 8 MiB */
@@ -50,6 +59,8 @@ export interface Inspector {
   /** `http://127.0.0.1:<port>/?token=<token>`: the token is the key to the page, give it to no one. */
   readonly url: string;
   readonly port: number;
+  /** Records replayed from the journal's event log to every page. */
+  readonly replayed: number;
   /** Pages currently connected to the event stream. */
   readonly clients: number;
   /** Ends every stream, stops listening and unsubscribes from the bus. Idempotent. */
@@ -99,7 +110,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const token = newToken();
   // Known once the port is: the cookie is named after it. No request is handled before `listen` resolves.
   let auth: TokenCheck = tokenCheck(token, port);
-  const events = createEventStream({ bus, earlier, maxBufferedBytes, maxClients });
+  const replay = options.replay ?? (journal !== undefined ? await readJournalReplay(journal) : false);
+  const events = createEventStream({ bus, earlier, maxBufferedBytes, maxClients, ...(replay && { replay }) });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
@@ -184,6 +196,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   return {
     url: `http://${INSPECTOR_HOST}:${port}/?token=${token}`,
     port,
+    replayed: replay ? replay.events.length : 0,
     get clients() {
       return events.clients;
     },

@@ -9,18 +9,26 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallosumConnection, CallosumServer, createBus, ManagedProcess } from '../../src/index.js';
+import { readEvents } from '../../src/eventlog/read.js';
 import { fixture, scratchDir, tempJournal, until } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
 const WAIT = { timeout: 15_000 };
 const row = (ref: string, state?: string) => `#processes tr[data-ref="${ref}"]${state ? `[data-state="${state}"]` : ''}`;
 
-test('brainstem inspect shows the journal: earlier processes from their logs, new ones live from Callosum', async () => {
+test("brainstem inspect replays the day's event log from its first record, then follows Callosum live", async () => {
   const journal = tempJournal();
   const bus = createBus();
-  // Ran before the inspector: known only from today's health log.
-  const earlier = await ManagedProcess.spawn(['sh', '-c', 'echo from before'], { bus, journal, name: 'earlier', callosum: false });
-  await earlier.wait();
+  // Two runtimes that ran and ended before the inspector: known from the journal's event log.
+  const before: string[] = [];
+  for (const text of ['from before', 'from the second runtime']) {
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'run', '--journal', journal, '--name', 'earlier', '--', 'sh', '-c', `echo ${text}`], { reject: false });
+    assert.is(run.exitCode, 0, run.stderr);
+  }
+  const { records } = await readEvents({ journal });
+  for (const record of records) if (record.type === 'transition' && record.from === null) before.push(record.ref);
+  assert.is(before.length, 2);
+  assert.is(new Set(records.map((r) => r.host?.pid)).size, 2, 'two runtimes wrote the log');
 
   const server = new CallosumServer({ journal });
   await server.start();
@@ -36,10 +44,20 @@ test('brainstem inspect shows the journal: earlier processes from their logs, ne
     const url = await until(() => /brainstem inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(stdout)?.[1], 'the inspector URL on stdout', 20_000);
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(url);
-    await page.waitForSelector(row(earlier.ref, 'logged'), WAIT);
-    await page.click(row(earlier.ref));
+    for (const ref of before) await page.waitForSelector(row(ref, 'exited'), WAIT);
+    await page.click(row(before[0]!));
+    await page.waitForSelector('#chart .node.current[data-state="exited"]', WAIT);
+    // Its lines are not in the event log: the page reads the tail of its log file.
     await page.waitForSelector('#log .line:has-text("from before")', WAIT);
-    await page.waitForSelector('#chart-title:has-text("state unknown")', WAIT);
+    // The slider reaches back to the first record, before the inspector started: nothing had run yet.
+    assert.is(await page.locator('#slider').getAttribute('max'), String(records.length));
+    // The first record is the log file opened, the second the first process's spawn.
+    assert.equal(records.slice(0, 2).map((r) => r.type), ['log', 'transition']);
+    await page.locator('#slider').fill('2');
+    await page.waitForSelector(row(before[0]!, 'spawning'), WAIT);
+    assert.is(await page.locator('#processes tbody tr').count(), 1);
+    await page.click('#live');
+    await page.waitForSelector(row(before[1]!, 'exited'), WAIT);
 
     // Both clients on the socket (ours and the inspector's), so nothing is broadcast before the inspector listens.
     await until(() => connection.isConnected && server.stats().clients === 2, 'the inspector on Callosum');

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { CallosumConnection } from '../../callosum/connection.js';
 import { callosumFedBus } from '../../inspect/callosum-feed.js';
 import { scanHealthLogs } from '../../inspect/journal-scan.js';
+import { readJournalReplay } from '../../inspect/replay.js';
+import { checkJournal } from '../../journal/safe.js';
 import { startInspector } from '../../inspect/server.js';
 import { COMMON_USAGE, parseCommand, UsageError, type Command, type Io } from '../command.js';
 import { untilStopSignal } from '../signals.js';
@@ -10,9 +12,10 @@ const usage = `Usage: brainstem inspect [--port P] [--open] [--journal DIR]
 
 Serves a live inspector page on http://127.0.0.1:P/?token=T for every process of the
 journal: a table of processes, each one's place on the lifecycle chart, its
-bus events and its log tail, and a history slider to replay them. It listens
-on Callosum (<journal>/health/callosum.sock, the lifecycle and logs tracts)
-and shows today's health logs of processes that ran before it started.
+bus events and its log tail, and a history slider to replay them. It replays
+the journal's event log for today from its first record (so its history
+reaches back past its start and across runtime restarts), then listens on
+Callosum (<journal>/health/callosum.sock, the lifecycle and logs tracts).
 Runs until Ctrl-C. Only this machine can open the page (it listens on
 127.0.0.1), and only with the printed URL: it carries a token, as Jupyter's.
 
@@ -29,17 +32,21 @@ export const inspect: Command = {
     const { values, journal } = parseCommand(argv, { usage, options: { port: { type: 'string', short: 'p' }, open: { type: 'boolean' } }, positionals: { max: 0 } }, io);
     const port = parsePort(values.port);
 
-    // Who ran, from the log names; the page reads a log's tail when it is shown.
-    const earlier = await scanHealthLogs(journal, { tailLines: 0 });
+    checkJournal(journal);
     // The page's replay needs the lines too: keep more of them than a runtime's own bus does.
     const { bus, onMessage } = callosumFedBus({ lineHistoryLimit: 10_000 });
     const connection = new CallosumConnection({ journal });
     const { stopped, dispose } = untilStopSignal();
     try {
-      const inspector = await startInspector({ bus, journal, port, earlier, keepAlive: true });
+      // Listening before the event log is read, so nothing falls between the two; what both carry is shown once.
       connection.start(onMessage);
+      const replay = await readJournalReplay(journal);
+      // A day without an event log: who ran is known from the log names only.
+      const earlier = replay.events.length > 0 ? [] : await scanHealthLogs(journal, { tailLines: 0 });
+      const inspector = await startInspector({ bus, journal, port, earlier, replay, keepAlive: true });
       io.stdout.write(`brainstem inspector: ${inspector.url}\n`);
-      io.stderr.write(`listening on ${connection.socketPath}; ${earlier.length} process${earlier.length === 1 ? '' : 'es'} from today's logs; Ctrl-C to stop\n`);
+      const known = replay.events.length > 0 ? `${replay.events.length} event${replay.events.length === 1 ? '' : 's'} from today's event log` : `${earlier.length} process${earlier.length === 1 ? '' : 'es'} from today's logs`;
+      io.stderr.write(`listening on ${connection.socketPath}; ${known}; Ctrl-C to stop\n`);
       if (values.open) openInBrowser(inspector.url, io);
       await stopped;
       await inspector.close();
