@@ -9,6 +9,7 @@ import { chart } from './chart.js';
 import { logs } from './logs.js';
 import { inspect } from './inspect.js';
 import { run } from './run.js';
+import { up } from './up.js';
 import { ps } from './ps.js';
 import { events } from './events.js';
 import { sweep } from './sweep.js';
