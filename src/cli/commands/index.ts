@@ -14,4 +14,4 @@ import { ps } from './ps.js';
 import { events } from './events.js';
 import { sweep } from './sweep.js';
 
-export const commands: readonly Command[] = [run, callosum, logs, chart, inspect, ps, events, sweep];
+export const commands: readonly Command[] = [run, up, callosum, logs, chart, inspect, ps, events, sweep];
