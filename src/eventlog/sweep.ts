@@ -3,6 +3,7 @@ import { JournalError, ValidationError } from '../errors.js';
 import { dayOf } from '../journal/day.js';
 import { resolveJournal } from '../journal/paths.js';
 import { eventLogFile } from './append.js';
+import { cgroupMembers, killCgroup, removeCgroup, runtimeCgroupOf } from './cgroup.js';
 import { groupMembers, hostIdentity, isSameProcess, ownerOf, readStat } from './proc.js';
 import { readEvents } from './read.js';
 import { encodeRecord } from './record.js';
@@ -28,7 +29,8 @@ const POLL_MS = 50;
 /** How long to wait for SIGKILLed groups to empty (a process in uninterruptible sleep) before resolving anyway. */
 const KILL_WAIT_MS = 10_000;
 
-type Target = { trace: ProcessTrace; pid: number; pgid: number; pidStart: number };
+/** `cgroup`: the one the dead runtime made for it, when it had cgroups. */
+type Target = { trace: ProcessTrace; pid: number; pgid: number; pidStart: number; cgroup?: string };
 
 /**
  * Ends what dead runtimes left behind, as the event log tells it (today's and
@@ -53,11 +55,12 @@ export async function sweepOrphans(options: SweepOptions = {}): Promise<SweptPro
   const targets = orphansOf(traceProcesses(records));
   if (targets.length === 0) return [];
 
-  for (const target of targets) signalGroup(target.pgid, 'SIGTERM');
+  for (const target of targets) signalTarget(target, 'SIGTERM');
   let left = await untilEmpty(targets, grace);
   const killed = new Set(left);
-  for (const target of left) signalGroup(target.pgid, 'SIGKILL');
+  for (const target of left) signalTarget(target, 'SIGKILL');
   left = await untilEmpty(left, KILL_WAIT_MS);
+  for (const target of targets) if (target.cgroup && !left.includes(target)) removeCgroup(target.cgroup);
 
   const host = hostIdentity();
   const at = Date.now();
@@ -112,13 +115,30 @@ function orphansOf(traces: ProcessTrace[]): Target[] {
     if (me >= 0 && ownerOf(pid) !== me) continue;
     if (groups.has(pgid)) continue;
     groups.add(pgid);
-    targets.push({ trace, pid, pgid, pidStart });
+    const cgroup = runtimeCgroupOf(pid, host.pid);
+    targets.push({ trace, pid, pgid, pidStart, ...(cgroup && { cgroup }) });
   }
   return targets;
 }
 
 function isPid(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) > 1;
+}
+
+/** Signals the target's group, and the members of its cgroup (a grandchild that left the group with setsid). */
+function signalTarget(target: Target, signal: NodeJS.Signals): void {
+  signalGroup(target.pgid, signal);
+  if (!target.cgroup) return;
+  if (signal === 'SIGKILL') killCgroup(target.cgroup);
+  const me = process.getuid?.() ?? -1;
+  for (const pid of cgroupMembers(target.cgroup)) {
+    if (me >= 0 && ownerOf(pid) !== me) continue;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }
 
 /** Signals the group at once when every member is the current user's, else each member that is. */
@@ -145,8 +165,14 @@ async function untilEmpty(targets: Target[], ms: number): Promise<Target[]> {
   const deadline = Date.now() + ms;
   for (;;) {
     const live = groupMembers(new Set(targets.map((target) => target.pgid)));
-    targets = targets.filter((target) => live.has(target.pgid));
+    targets = targets.filter((target) => live.has(target.pgid) || (target.cgroup !== undefined && cgroupMembers(target.cgroup).some(running)));
     if (targets.length === 0 || Date.now() >= deadline) return targets;
     await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
   }
+}
+
+/** A member of a cgroup that has not ended (a zombie has). */
+function running(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
 }

@@ -1,11 +1,13 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { DateTime } from 'luxon';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus, ManagedProcess, project, readEvents, sweepOrphans, type EventRecord } from '../../src/index.js';
+import { cgroupBase, containment } from '../../src/host/containment.js';
 import { dayOf } from '../../src/journal/day.js';
 import { fixture, logTexts, tempJournal, until } from '../helpers.js';
 import { flushed, forge, runningRecord, startTimeOf } from './helpers.js';
@@ -51,25 +53,32 @@ function deadHost(): { pid: number; start: number } {
 let refs = 0;
 const ref = () => `forged-${++refs}`;
 
-test('host and watchdog SIGKILLed together: the child and its grandchild are ended and the log shows it', async () => {
-  const journal = tempJournal();
-  // The host leads its own group, as a terminal's job does; kill -9 -PGID takes the whole group.
-  const host = spawn(process.execPath, ['--import', 'tsx', fixture('host.ts'), journal, fixture('grandchild.sh')], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+/**
+ * Runs `script` under a brainstem host (test/fixtures/host.ts, leading its own group as a terminal's job
+ * does), then kills the host's whole group and its watchdog with SIGKILL, the watchdog stopped first so
+ * neither can react to the other's death. Resolves with the child's pid and the grandchild's, both left running.
+ */
+async function orphanedByHostKill(journal: string, script: string) {
+  const host = spawn(process.execPath, ['--import', 'tsx', fixture('host.ts'), journal, fixture(script)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const exited = once(host, 'exit');
   const [first] = (await once(readline.createInterface({ input: host.stdout! }), 'line')) as [string];
   const { pid, logPath } = JSON.parse(first) as { pid: number; logPath: string };
-  const grandchild = Number(/grandchild (\d+)/.exec(await until(() => logTexts(logPath)[0], 'the grandchild line'))![1]);
+  const grandchild = Number(/grandchild (\d+)/.exec(await until(() => logTexts(logPath).find((line) => line.includes('grandchild')), 'the grandchild line'))![1]);
   started.push(pid, grandchild);
   const watchdog = await until(() => watchdogOf(host.pid!), 'the host to start its watchdog');
   await until(async () => (await readEvents({ journal })).records.some((record) => record.type === 'transition' && record.to === 'running'), 'the running record');
-
-  // Stopped first, so neither the watchdog nor the host can react to the other's death.
   process.kill(watchdog, 'SIGSTOP');
   process.kill(-host.pid!, 'SIGKILL');
   await exited;
   process.kill(watchdog, 'SIGKILL');
   await until(() => !running(watchdog), 'the watchdog to die');
   assert.ok(running(pid) && running(grandchild), 'nothing ended the child and grandchild: they are orphans');
+  return { pid, grandchild, hostPid: host.pid! };
+}
+
+test('host and watchdog SIGKILLed together: the child and its grandchild are ended and the log shows it', async () => {
+  const journal = tempJournal();
+  const { pid, grandchild } = await orphanedByHostKill(journal, 'grandchild.sh');
 
   const swept = await sweepOrphans({ journal, grace: 3000 });
   const { records } = await readEvents({ journal });
@@ -86,6 +95,22 @@ test('host and watchdog SIGKILLed together: the child and its grandchild are end
   assert.is(sweptRecord.host?.pid, process.pid);
   assert.is(project(records).get(runningRecord.ref)?.state, 'killed');
   assert.equal(await sweepOrphans({ journal }), [], 'a second sweep finds nothing left');
+});
+
+test("with cgroups, a grandchild that left the group with setsid is ended too, and the dead runtime's cgroup removed", async () => {
+  if (containment() !== 'cgroup') {
+    console.log('  (no cgroups here: a setsid grandchild escapes process groups, as SPEC 12 says)');
+    return;
+  }
+  const journal = tempJournal();
+  const { pid, grandchild, hostPid } = await orphanedByHostKill(journal, 'leaves_setsid_grandchild.sh');
+  const cgroupLine = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  assert.match(cgroupLine, new RegExp(`brainstem-${hostPid}/`), 'the child runs in the cgroup its runtime made');
+  assert.equal((await sweepOrphans({ journal, grace: 3000 })).map((each) => each.pid), [pid]);
+  assert.not.ok(running(pid));
+  assert.not.ok(running(grandchild), 'the setsid grandchild ended with its cgroup');
+  const base = path.join(path.dirname(cgroupBase()!), `brainstem-${hostPid}`);
+  assert.not.ok(fs.existsSync(base), `${base} removed`);
 });
 
 /** The watchdog shell the host started (its argv names it), found in /proc. */
