@@ -34,8 +34,9 @@ type Pending = { type: EventLogType; event: Stamped<EventLogType>; fields: Recor
 /** Where `log` errors of the event log itself are reported: it is nobody's process log. */
 export const EVENT_LOG_NAME = 'event-log';
 
-const writers = new Set<() => void>();
-let exitHook = false;
+/** Writers with records waiting for their turn of the event loop; held only while they wait, so an idle bus can be collected. */
+const unflushed = new Set<() => void>();
+let exitHooked = false;
 
 /** Subscribes the writer; returns the function that flushes what is pending and unsubscribes. */
 export function writeEventLog({ bus, journal }: EventLogInput): () => void {
@@ -73,6 +74,7 @@ export function writeEventLog({ bus, journal }: EventLogInput): () => void {
 
   const flush = () => {
     scheduled = undefined;
+    unflushed.delete(flush);
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -102,24 +104,27 @@ export function writeEventLog({ bus, journal }: EventLogInput): () => void {
       }
     }
     pending.push({ type, event, fields });
-    scheduled ??= setImmediate(flush);
+    if (scheduled) return;
+    scheduled = setImmediate(flush);
+    unflushed.add(flush);
+    hookExit();
   };
 
   const offs = EVENT_LOG_TYPES.map((type) => bus.on(type, (event: Stamped<EventLogType>) => queue(type, event)));
-  writers.add(flush);
-  if (!exitHook) {
-    exitHook = true;
-    // A host that calls process.exit() right after an event still gets it logged.
-    process.on('exit', () => {
-      for (const pendingFlush of writers) pendingFlush();
-    });
-  }
   return () => {
     for (const off of offs) off();
     if (scheduled) clearImmediate(scheduled);
     flush();
-    writers.delete(flush);
   };
+}
+
+/** A host that calls process.exit() right after an event still gets it logged. */
+function hookExit() {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const flush of [...unflushed]) flush();
+  });
 }
 
 /** The writer as an xstate actor: `createActor(eventLogWriter, { input: { bus, journal } })`; stopping it flushes and unsubscribes. */
