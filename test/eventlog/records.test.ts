@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -61,6 +63,21 @@ test('project(readEvents) is the table the runtime itself saw, also with a failu
     replayed.map((row) => (row as { state: string }).state),
     ['exited', 'failed', 'killed'],
   );
+});
+
+test('the event log never keeps its host alive: a script that ran a task exits by itself, every record written', async () => {
+  const journal = tempJournal();
+  const script = spawn(process.execPath, ['--import', 'tsx', fixture('runs_one_task_and_exits.ts'), journal], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  script.stdout!.on('data', (chunk) => (out += chunk));
+  const [code] = (await once(script, 'exit')) as [number | null];
+  assert.equal([code, out], [0, '0\n']);
+  const { records } = await readEvents({ journal });
+  assert.equal(
+    records.filter((record) => record.type === 'transition').map((record) => (record as { to: string }).to),
+    ['spawning', 'running', 'exited'],
+  );
+  assert.ok(records.every((record) => record.host?.pid === script.pid));
 });
 
 test('eventLog: false writes no event log', async () => {
