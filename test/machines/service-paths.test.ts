@@ -154,7 +154,7 @@ function pathsToRun(policy: ServicePolicy): Step[][] {
   const traversal = { events: (state: unknown) => possibleEvents(state as ModelState), serializeState, serializeEvent, input: modelInput(policy) } as never;
   const shortest = getShortestPaths(model, traversal) as unknown as { state: ModelState; steps: Step[] }[];
   const toState = new Map(shortest.map((p) => [serializeState(p.state), p.steps.slice(1) as Step[]]));
-  const adjacency = getAdjacencyMap(model, traversal) as Record<string, { transitions: Record<string, { event: AnyEvent; state: ModelState }> }>;
+  const adjacency = getAdjacencyMap(model, traversal) as unknown as Record<string, { transitions: Record<string, { event: AnyEvent; state: ModelState }> }>;
   // One path per edge of the chart (from, cause, to), the shortest that takes it: the model's
   // states also count restarts and the schedule, and walking each of those would take hours.
   const byEdge = new Map<string, Step[]>();
