@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createBus, createTestClock, ManagedProcess, runTask } from '../../src/index.js';
-import { tempJournal, until } from '../helpers.js';
+import { fixture, tempJournal, until } from '../helpers.js';
 import { runBin, startBin, stopBin } from './bin.js';
 
 const test = suite('cli: brainstem logs');
@@ -89,6 +89,62 @@ test('--follow follows a running process across midnight (test clock) into the n
     await managed.cleanup();
     await stopBin(bin);
   }
+});
+
+for (const change of ['deleted', 'renamed'] as const) {
+  test(`--follow picks the log up again when it is ${change} mid-run and reopened at its path (identity, as tail -F)`, async () => {
+    const journal = tempJournal();
+    const dir = path.dirname(journal);
+    const go = path.join(dir, 'go');
+    const bus = createBus();
+    let seen = 0;
+    bus.on('line', () => seen++);
+    const managed = await ManagedProcess.spawn([fixture('waits_for_file_between_halves.sh'), go], { journal, name: 'halves', bus, callosum: false });
+    const bin = startBin(['logs', 'halves', '--follow', '--journal', journal]);
+    try {
+      await bin.waitFor('stdout', '[halves:stdout] line 50\n');
+      await until(() => seen >= 50, 'the first half on the bus');
+      if (change === 'deleted') fs.unlinkSync(managed.logPath);
+      else fs.renameSync(managed.logPath, path.join(dir, 'moved.log'));
+      fs.writeFileSync(go, '');
+      assert.is(await managed.wait(), 0);
+      await bin.waitFor('stdout', '[halves:stdout] line 100\n');
+      assert.equal(texts(bin.stdout), Array.from({ length: 100 }, (_, i) => `line ${i + 1}`), 'every line once, in order');
+      assert.ok(bin.stderr.includes(`now logs to ${managed.logPath}`), bin.stderr);
+      bin.child.kill('SIGINT');
+      assert.is((await bin.done).code, 0);
+    } finally {
+      await managed.cleanup();
+      await stopBin(bin);
+    }
+  });
+}
+
+test('a <name>.log link that leads out of the journal is refused, and what it points at is not printed', async () => {
+  const journal = tempJournal();
+  await runTask(['true'], { journal, name: 'real', callosum: false });
+  const secret = path.join(path.dirname(journal), 'secret');
+  fs.writeFileSync(secret, 'not for the journal\n');
+  fs.symlinkSync(secret, path.join(journal, 'health', 'planted.log'));
+  const result = await runBin(['logs', 'planted', '--journal', journal]);
+  assert.is(result.code, 1);
+  assert.is(result.stdout, '');
+  assert.match(result.stderr, /points at .*secret, outside the journal/);
+});
+
+test('an empty --journal or JOURNAL_PATH is a usage error (exit 2), never the current directory', async () => {
+  const cwd = path.dirname(tempJournal());
+  for (const [args, env] of [
+    [['logs', 'x', '--journal='], {}],
+    [['logs', 'x', '--journal', ''], {}],
+    [['run', '--journal=', '--', 'true'], {}],
+    [['logs', 'x'], { JOURNAL_PATH: '' }],
+  ] as const) {
+    const result = await runBin([...args], { cwd, env });
+    assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /(--journal is empty|JOURNAL_PATH is set but empty)/);
+  }
+  assert.equal(fs.readdirSync(cwd), [], 'nothing was made in the current directory');
 });
 
 test.run();
