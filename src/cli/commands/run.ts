@@ -5,6 +5,7 @@ import { registerShutdown } from '../../host/guard.js';
 import { closeCallosumLinks } from '../../process/callosum-link.js';
 import { ManagedProcess } from '../../process/managed-process.js';
 import { COMMON_USAGE, parseCommand, parseMs, UsageError, type Command } from '../command.js';
+import { escapeControls } from '../escape.js';
 import { onStopSignal, shellExitCode } from '../signals.js';
 
 const usage = `Usage: brainstem run [options] -- CMD [ARG ...]
@@ -145,11 +146,6 @@ function untilClosed(stream: NodeJS.WritableStream): Write {
   };
 }
 
-// TODO(escape.ts): C0 but tab, DEL and C1 shown escaped, until the CLI's shared escape lands.
-function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 function say(err: Write, message: string): void {
-  err(`brainstem: ${escapeControl(message)}\n`);
+  err(`brainstem: ${escapeControls(message)}\n`);
 }
