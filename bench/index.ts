@@ -24,6 +24,7 @@ import { benchMemory } from './memory.js';
 import { benchRollover } from './rollover.js';
 import { benchScale } from './scale.js';
 import { benchSpawnOverhead } from './spawn-overhead.js';
+import { benchTasks } from './tasks.js';
 
 interface Args {
   json: string | true | undefined;
@@ -92,6 +93,7 @@ try {
   await step('5', 'bounded memory', () => benchMemory({ children, journal, megabytes: args.megabytes, reps: args.reps }));
   await step('6', 'rollover', () => benchRollover(ctx));
   await step('eventlog', 'event log: flood on/off, 10,000 short tasks', () => benchEventLog(ctx));
+  await step('tasks', 'task queue: 1,000 tasks on 10 names against runTask 10 at a time', () => benchTasks({ journal, dir, reps: args.reps }));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
