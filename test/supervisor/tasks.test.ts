@@ -134,6 +134,29 @@ test('a task that cannot start: no started, stopped with pid 0 and -1 for every 
   }
 });
 
+test('a task whose journal cannot be written does not start: stopped -1 for each ref, and the reason on the bus', async () => {
+  const rig = await taskRig();
+  const blocked = path.join(rig.dir, 'not-a-directory');
+  fs.writeFileSync(blocked, 'a file where the journal should be');
+  const tasks = new TaskQueue({ journal: blocked, bus: rig.bus, callosum: rig.connection });
+  try {
+    tasks.submit([EXITS, '0'], { ref: 'nowhere' });
+    tasks.submit([EXITS, '0', 'second'], { ref: 'nowhere-2' });
+    const stopped = await rig.waitStopped(['nowhere', 'nowhere-2']);
+    assert.equal(stopped.map((m) => [m.pid, m.exit_code]), [
+      [0, -1],
+      [0, -1],
+    ]);
+    const reasons = rig.busEvents('rejected').map((event) => `${event.source} ${event.reason}`);
+    assert.is(reasons.length, 2);
+    assert.match(reasons[0]!, /^task:nowhere exit-with\.sh could not start: .*not-a-directory/);
+    assert.equal(tasks.queue(), []);
+  } finally {
+    await tasks.stop();
+    await rig.close();
+  }
+});
+
 test('every queue change is a bus queue event and a Callosum queue message with the reference fields', async () => {
   const rig = await taskRig();
   try {
