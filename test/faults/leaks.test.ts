@@ -1,5 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import { cgroupBase } from '../../src/host/containment.js';
 import { createBus, runTask } from '../../src/index.js';
 import { childrenOf, openFds, tempDir, until } from './helpers.js';
 
@@ -16,12 +18,19 @@ function childPids(): string {
   return childrenOf().map((child) => `${child.pid}:${child.comm}`).sort().join(' ');
 }
 
+/** The children's cgroups still there (none with process groups). */
+function cgroupsLeft(): string[] {
+  const base = cgroupBase();
+  if (base === null) return [];
+  return fs.readdirSync(base, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+}
+
 /** Children that died and were never reaped. */
 function zombies(): string {
   return childrenOf().filter((child) => child.state === 'Z').map((child) => `${child.pid}:${child.comm}`).join(' ');
 }
 
-test('500 runs: no file descriptor, no process listener, no child and no zombie left behind', async () => {
+test('500 runs: no file descriptor, no process listener, no child, no zombie and no cgroup left behind', async () => {
   const { journal, remove } = tempDir('leaks');
   const bus = createBus({ lineHistoryLimit: 10 });
   const run = (i: number) => runTask(['sh', '-c', `echo out ${i}; echo err ${i} >&2; exit $(( ${i} % 3 ))`], { journal, bus, name: 'repeat' });
@@ -45,6 +54,7 @@ test('500 runs: no file descriptor, no process listener, no child and no zombie 
     // Compared without the run state: the watchdog may be running or sleeping at either look.
     assert.is(childPids(), children, 'no child left');
     assert.is(zombies(), '', 'no zombie left');
+    await until('every child\'s cgroup removed', () => cgroupsLeft().length === 0, 10_000);
   } finally {
     remove();
   }
