@@ -25,8 +25,9 @@ export interface DailyLogOptions {
   onLinkError?: (error: JournalError) => void;
 }
 
-const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
-const APPEND = O_WRONLY | O_APPEND | O_CREAT;
+const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK } = fs.constants;
+// O_NONBLOCK: a FIFO planted at the log's name would block the open until a reader came (regular files ignore it).
+const APPEND = O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK;
 const ME = process.getuid?.() ?? -1;
 
 /**

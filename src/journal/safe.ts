@@ -14,7 +14,7 @@ import path from 'node:path';
 import { JournalError } from '../errors.js';
 
 const DIR_MODE = 0o700;
-const { O_NOFOLLOW, O_RDONLY } = fs.constants;
+const { O_NOFOLLOW, O_RDONLY, O_NONBLOCK } = fs.constants;
 /** -1 where the platform has no uids (Windows): the owner check is then skipped. */
 const ME = process.getuid?.() ?? -1;
 
@@ -138,7 +138,8 @@ export function openJournalFile(journal: string, relative: string): number {
     checkDirectory(dir, info, 'a journal directory');
   }
   const file = path.join(journal, ...parts);
-  const fd = openNoFollow(file, O_RDONLY);
+  // O_NONBLOCK: a FIFO planted at the name would otherwise block the open until someone writes to it.
+  const fd = openNoFollow(file, O_RDONLY | O_NONBLOCK);
   const info = fs.fstatSync(fd);
   if (!info.isFile()) {
     fs.closeSync(fd);
@@ -231,6 +232,9 @@ function openError(file: string, error: unknown): JournalError {
     return new JournalError(`Cannot open ${file}: it is a symlink${describeLink(file)} and was not followed (ELOOP): brainstem opens only regular files in a journal`, file, 'ELOOP', {
       cause: error,
     });
+  }
+  if (code === 'ENXIO') {
+    return new JournalError(`Cannot open ${file}: it is a FIFO or socket, not a regular file (ENXIO); move it away`, file, 'ENXIO', { cause: error });
   }
   return JournalError.from('open', file, error);
 }

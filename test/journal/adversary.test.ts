@@ -116,6 +116,16 @@ test('a symlink planted at <day>/health/<ref>_<name>.log is not followed: the ru
   untouched(baitFile);
 });
 
+test('a FIFO planted at the log path neither hangs the run nor gets a line: refused', async () => {
+  const { journal } = sharedPlace('planted-fifo');
+  const first = await runTask(['true'], { journal, day: DAY, callosum: false });
+  const health = path.dirname(first.logPath);
+  slip(health, () => asNobody('mkfifo', '-m', '0666', path.join(health, 'victim_w.log')));
+  const error = await refusal(runTask(['echo', 'secret'], { journal, day: DAY, ref: 'victim', name: 'w', callosum: false }));
+  assert.is(error.path, path.join(health, 'victim_w.log'));
+  assert.ok(error.code === 'ENXIO' || error.code === 'EPERM', `${error.code}: ${error.message}`);
+});
+
 for (const which of ['health', '<day>/health', '<day>'] as const) {
   test(`a ${which} symlink to another user's directory is refused (ELOOP): nothing there replaced, nothing read from it`, async () => {
     const { journal, bait, baitFile } = sharedPlace(`linked-${which.replace(/[<>/]/g, '')}`);
