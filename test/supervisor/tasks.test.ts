@@ -317,6 +317,50 @@ test('deadline on the runtime clock: a task running longer is terminated, its st
   }
 });
 
+test('a wedged task that ignores SIGTERM is killed at its deadline plus the terminate timeout, and frees its command', async () => {
+  const clock = createTestClock(Date.now());
+  const rig = await taskRig({ clock });
+  try {
+    const [stubborn] = namedCopies(rig.dir, fixture('ignores_sigterm.sh'), ['stubborn']);
+    const [after] = namedCopies(path.join(rig.dir, 'later'), EXITS, ['stubborn']);
+    rig.tasks.submit([stubborn!], { ref: 'wedged', deadline: 1_000 });
+    rig.tasks.submit([after!, '0'], { ref: 'after' });
+    await waitFor('it started', () => Boolean(rig.startedFor('wedged')));
+    await waitFor('it ignores SIGTERM', () => fs.existsSync(path.join(rig.journal, 'health', 'stubborn.log')) && fs.readFileSync(path.join(rig.journal, 'health', 'stubborn.log'), 'utf8').includes('ignoring SIGTERM'));
+    clock.advance(1_000);
+    await waitFor('SIGTERM sent', () => rig.busEvents('transition').some((event) => event.ref === 'wedged' && event.to === 'terminating'));
+    assert.is(rig.stoppedFor('wedged'), undefined, 'SIGTERM alone does not end it');
+    clock.advance(15_000);
+    const [wedged, next] = await rig.waitStopped(['wedged', 'after']);
+    assert.is(wedged!.exit_code, -9, 'killed');
+    assert.is(next!.exit_code, 0, 'the command is free again');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a cmd equal to the running one queues a new run; a bus handler may submit as tasks end', async () => {
+  const rig = await taskRig();
+  try {
+    const release = path.join(rig.dir, 'release');
+    const chained: string[] = [];
+    rig.bus.on('queue', (event) => {
+      // Chain two follow-ups, one per time the queue empties.
+      if (event.running === null && chained.length < 2) chained.push(rig.tasks.submit([EXITS, String(chained.length + 6)], { ref: `chained-${chained.length}` })!);
+    });
+    rig.tasks.submit([WAITS, release], { ref: 'running' });
+    assert.is(rig.tasks.submit([WAITS, release], { ref: 'again' }), 'again');
+    assert.equal(rig.tasks.queue()[0]!.queued, [{ refs: ['again'], cmd: [WAITS, release], day: null }], 'not joined to the running one');
+    fs.writeFileSync(release, '');
+    const [running, again] = await rig.waitStopped(['running', 'again']);
+    assert.is.not(again!.pid, running!.pid, 'it ran again');
+    const ends = await rig.waitStopped(['chained-0', 'chained-1']);
+    assert.equal(ends.map((m) => m.exit_code), [6, 7]);
+  } finally {
+    await rig.close();
+  }
+});
+
 test('deadline on the wall clock, and a deadline that a task meets', async () => {
   const rig = await taskRig();
   try {
