@@ -11,6 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus, JournalError, ManagedProcess, runTask, type LogEvent } from '../../src/index.js';
 import { readJournalFile } from '../../src/journal/safe.js';
+import { runBin } from '../cli/bin.js';
 import { fixture, logTexts, scratchDir, until } from '../helpers.js';
 
 const test = suite('journal under an adversary: another local user plants links and journals');
@@ -213,6 +214,27 @@ test('--name a_b first, then --ref a --name b: refused (ELOOP) at the link, whic
   assert.is(error.path, link);
   assert.is(fs.readlinkSync(link), path.basename(first.logPath));
   assert.equal(logTexts(first.logPath), ['from a_b']);
+});
+
+test('brainstem run in a shared directory where another user made ./journal: refused, exit not 0, the path and the fix on stderr', async () => {
+  const { shared, journal } = sharedPlace('default-journal');
+  asNobody('mkdir', '-m', '0777', journal);
+  const ran = path.join(shared, 'ran');
+  const result = await runBin(['run', '--', 'touch', ran], { cwd: shared, env: { JOURNAL_PATH: undefined } });
+  assert.is.not(result.code, 0);
+  assert.ok(result.stderr.includes(journal), result.stderr);
+  assert.match(result.stderr, /belongs to uid 65534.*use a journal of your own/);
+  assert.not.ok(fs.existsSync(ran), 'nothing was spawned');
+  assert.equal(fs.readdirSync(journal), [], "nothing was written into nobody's journal");
+});
+
+test("brainstem logs on another user's journal refuses to read it (exit 1), printing none of it", async () => {
+  const { journal } = sharedPlace('foreign-logs');
+  asNobody('sh', '-c', `mkdir -p -m 0700 ${journal}/health ${journal}/${DAY}/health && echo forged > ${journal}/${DAY}/health/1_w.log && ln -s ../${DAY}/health/1_w.log ${journal}/health/w.log && chmod 0755 ${journal} ${journal}/health ${journal}/${DAY} ${journal}/${DAY}/health && chmod 0644 ${journal}/${DAY}/health/1_w.log`);
+  const result = await runBin(['logs', 'w', '--journal', journal]);
+  assert.is(result.code, 1);
+  assert.is(result.stdout, '');
+  assert.match(result.stderr, /belongs to uid 65534/);
 });
 
 test.run();
