@@ -82,8 +82,9 @@ export function ensureDir(dir: string, journal: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // ENOENT: a parent is missing too (the day's directory, or the journal deleted under us).
-      if (code === 'ENOENT' && path.dirname(dir) !== dir && path.dirname(dir) !== journal) {
-        ensureDir(path.dirname(dir), journal);
+      const parent = path.dirname(dir);
+      if (code === 'ENOENT' && isBelow(parent, journal)) {
+        ensureDir(parent, journal);
         return ensureDir(dir, journal);
       }
       // EEXIST: another writer made it first; the lstat below checks what it made.
@@ -185,6 +186,12 @@ export function readJournalLink(journal: string, relative: string): string | und
     throw new JournalError(`Cannot follow ${link}: it points at ${target}, outside the journal ${journal}`, link, 'EINVAL');
   }
   return resolved;
+}
+
+/** True when `dir` is strictly inside `journal` (never the journal itself or anything outside it). */
+function isBelow(dir: string, journal: string): boolean {
+  const relative = path.relative(journal, dir);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 /** The checks shared by the journal and the directories in it: a directory, the current user's, not writable by others. */
