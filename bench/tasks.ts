@@ -5,12 +5,16 @@
  * 10 at a time, one worker per name: the same parallelism, without a queue.
  * Both journal every task; neither uses Callosum.
  *
- * The reference's Python supervisor is not run here: think/supervisor.py needs
- * solstone's packages (desktop_notifier, observe, think.runner); its design
- * starts one thread, one Callosum connection and one process per task.
+ * The reference's supervisor itself cannot run here (think/supervisor.py needs
+ * solstone's packages: desktop_notifier, observe, think.runner), so its task
+ * path is measured as bench/reference_tasks.py rebuilds it with the standard
+ * library: a thread per task, Popen with a reader thread per pipe, the same
+ * log file and symlinks; Callosum off as on our side.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createBus, runTask, TaskQueue } from '../src/index.js';
 import type { Row } from './lib/report.js';
 import { median } from './lib/stats.js';
@@ -76,6 +80,14 @@ async function viaRunTask(journal: string, commands: readonly string[], tasks: n
   return performance.now() - started;
 }
 
+const REFERENCE = fileURLToPath(new URL('./reference_tasks.py', import.meta.url));
+
+/** The reference's design in Python, in its own process; returns the ms it reports. */
+function viaReference(journal: string, commands: readonly string[], tasks: number): number {
+  const output = execFileSync('python3', [REFERENCE, journal, String(tasks), ...commands], { encoding: 'utf8' });
+  return (JSON.parse(output) as { ms: number }).ms;
+}
+
 export async function benchTasks(ctx: TasksContext): Promise<Row[]> {
   const tasks = ctx.tasks ?? 1000;
   const commands = trueCommands(ctx.dir, ctx.names ?? 10);
@@ -84,7 +96,9 @@ export async function benchTasks(ctx: TasksContext): Promise<Row[]> {
   await viaRunTask(ctx.journal, commands, commands.length * 2);
   const ours: number[] = [];
   const baseline: number[] = [];
+  const reference: number[] = [];
   for (let rep = 0; rep < ctx.reps; rep++) {
+    reference.push(viaReference(path.join(ctx.dir, 'reference-journal'), commands, tasks));
     // The order flips every repetition, so neither always meets the same moment of a shared machine.
     if (rep % 2 === 0) {
       ours.push(await viaQueue(ctx.journal, commands, tasks));
@@ -109,6 +123,19 @@ export async function benchTasks(ctx: TasksContext): Promise<Row[]> {
       met: value / base <= 1.2,
       samples: ours,
       baselineSamples: baseline,
+    },
+    {
+      bench: 'tasks',
+      metric: `the same ${tasks} tasks on ${commands.length} names`,
+      unit: 'ms',
+      brainstem: value,
+      baseline: median(reference),
+      baselineLabel: "the reference's task design in Python (bench/reference_tasks.py)",
+      ratio: value / median(reference),
+      goal: '–',
+      met: true,
+      samples: ours,
+      baselineSamples: reference,
     },
   ];
 }

@@ -196,6 +196,7 @@ export class TaskQueue {
     return fromCallback<TaskCancel, TaskInput>(({ input, sendBack, receive }) => {
       const { command, ref, cmd, day, env, cwd } = input;
       const controller = new AbortController();
+      let ended = false;
       receive(() => controller.abort());
       runTask(cmd, {
         ...spawnDefaults,
@@ -207,15 +208,22 @@ export class TaskQueue {
         cancelSignal: controller.signal,
         onSpawn: (managed) => sendBack({ type: 'TASK_SPAWNED', command, ref, pid: managed.pid ?? 0 }),
       }).then(
-        (result) => sendBack({ type: 'TASK_ENDED', command, ref, exitCode: result.exitCode }),
+        (result) => {
+          ended = true;
+          sendBack({ type: 'TASK_ENDED', command, ref, exitCode: result.exitCode });
+        },
         (error: unknown) => {
+          ended = true;
           // A spawn failure is on the bus already (a `failed` transition); a bad journal or option is not.
           if (!(error instanceof SpawnError)) this.bus.emit('rejected', { source: `task:${ref}`, reason: `${command} could not start: ${(error as Error)?.message ?? String(error)}` });
           sendBack({ type: 'TASK_ENDED', command, ref, exitCode: -1 });
         },
       );
-      // Stopping the actor (the queue stopped) ends the process too.
-      return () => controller.abort();
+      // Stopping the actor before its task ended (the queue itself stopped) ends the process too;
+      // after the end there is nothing to abort (and an abort costs a DOMException with a stack).
+      return () => {
+        if (!ended) controller.abort();
+      };
     });
   }
 }
