@@ -3,6 +3,7 @@
  * file, symlinks, state machine, bus) versus bare execa.
  */
 import { execa } from 'execa';
+import { ChildGroup, containment } from '../src/host/containment.js';
 import { createBus, runTask } from '../src/index.js';
 import type { Row } from './lib/report.js';
 import { median } from './lib/stats.js';
@@ -55,6 +56,7 @@ export async function benchSpawnOverhead(ctx: SpawnContext): Promise<Row[]> {
     // the same moment of a shared machine slowed alike.
     overheads.push(median(times.b.map((ms, i) => ms - times.a[i]!)));
   }
+  const cgroupRow = containment() === 'cgroup' ? await cgroupCost(ctx) : [];
   const value = median(ours);
   const base = median(baseline);
   const overhead = median(overheads);
@@ -84,6 +86,44 @@ export async function benchSpawnOverhead(ctx: SpawnContext): Promise<Row[]> {
       goal: '≤ 2 ms',
       met: overhead <= 2,
       samples: overheads,
+    },
+    ...cgroupRow,
+  ];
+}
+
+/**
+ * What the cgroup adds to each spawn, alone: making the child's cgroup, the
+ * host stepping into it and back around the fork, and removing it. The
+ * overhead rows above include it when containment is 'cgroup'
+ * (`BRAINSTEM_CONTAINMENT=process-group npm run bench -- --only 3` leaves it out).
+ */
+async function cgroupCost(ctx: SpawnContext): Promise<Row[]> {
+  const perRep: number[] = [];
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    const times: number[] = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      const started = performance.now();
+      const group = ChildGroup.create(`bench-${rep}-${i}`);
+      group.spawnInside(() => undefined);
+      group.end();
+      times.push(performance.now() - started);
+      // One at a time, as the spawns above; yield so the host's other work interleaves as it would.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    perRep.push(median(times));
+  }
+  return [
+    {
+      bench: '3',
+      metric: 'the cgroup per spawn alone (mkdir, the host in and out around the fork, rmdir)',
+      unit: 'ms',
+      brainstem: median(perRep),
+      baseline: null,
+      baselineLabel: 'included in the overhead above (containment: cgroup)',
+      ratio: null,
+      goal: '–',
+      met: true,
+      samples: perRep,
     },
   ];
 }
