@@ -33,8 +33,12 @@ const ME = process.getuid?.() ?? -1;
 /**
  * One process's log file in the journal: `<journal>/<day>/health/<ref>_<name>.log`
  * with its two `<name>.log` symlinks. Opens, appends whole batches, rolls to a
- * new day's file, and reopens a file that someone else deleted or renamed.
- * Every failure is a `JournalError`.
+ * new day's file, and reopens a file that someone else deleted, renamed or
+ * swapped for a symlink. Everything goes through journal/safe (SPEC 12): the
+ * journal and its directories are checked on every open, the file is opened
+ * O_NOFOLLOW and must be a regular file of the current user's, and a
+ * `<name>.log` link never replaces a regular file. Every failure is a
+ * `JournalError`.
  */
 export class DailyLog {
   readonly pinned: boolean;
