@@ -186,7 +186,7 @@ export class Supervisor {
     await this.stopControl?.();
     this.stopControl = undefined;
     // The last `stopped` messages go out before the host may exit.
-    await (this.connection as { flush?: () => Promise<void> } | undefined)?.flush?.();
+    await this.connection?.flush();
     this.releaseHost?.();
     this.releaseHost = undefined;
     this.unregisterShutdown?.();
