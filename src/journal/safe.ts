@@ -197,7 +197,11 @@ function isBelow(dir: string, journal: string): boolean {
 /** The checks shared by the journal and the directories in it: a directory, the current user's, not writable by others. */
 function checkDirectory(dir: string, info: fs.Stats, what: string): void {
   if (!info.isDirectory()) {
-    throw new JournalError(`Cannot use ${dir} as ${what}: it is not a directory (ENOTDIR); move it away or choose another journal (--journal or JOURNAL_PATH)`, dir, 'ENOTDIR');
+    throw new JournalError(
+      `Cannot create ${what === 'the journal' ? 'the journal directory' : 'a journal directory'} ${dir}: something that is not a directory holds its name (ENOTDIR); move it away or choose another journal (--journal or JOURNAL_PATH)`,
+      dir,
+      'ENOTDIR',
+    );
   }
   if (ME >= 0 && info.uid !== ME) {
     throw new JournalError(
