@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { project } from '../bus/project.js';
 import { processMachine } from '../machines/process.js';
+import { serviceMachine } from '../machines/service.js';
 import { pageChartOf } from './chart.js';
 
 /** A response body and its type. */
@@ -40,5 +41,7 @@ export function pageAssets(): Map<string, Asset> {
   assets.set('/project.js', { type: TYPES['.js']!, body: async () => projectSource });
   const chart = JSON.stringify(pageChartOf(processMachine));
   assets.set('/chart.json', { type: 'application/json; charset=utf-8', body: async () => chart });
+  const serviceChart = JSON.stringify(pageChartOf(serviceMachine));
+  assets.set('/service-chart.json', { type: 'application/json; charset=utf-8', body: async () => serviceChart });
   return assets;
 }

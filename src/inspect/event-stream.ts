@@ -102,6 +102,9 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   const flush = () => {
     flushScheduled = false;
     if (pending.length === 0) return;
+    // A handler that emits while an event is being delivered (a Supervisor starting a dependent when a service
+    // comes up) makes the wildcard see the newer event first: the page keeps events in seq order and drops repeats by it.
+    if (!inOrder(pending)) pending.sort((a, b) => a.seq - b.seq);
     const chunk = `event: batch\ndata: ${JSON.stringify(pending)}\n\n`;
     pending = [];
     for (const page of pages) {
@@ -169,4 +172,9 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       pages.clear();
     },
   };
+}
+
+function inOrder(events: readonly HistoryEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i]!.seq < events[i - 1]!.seq) return false;
+  return true;
 }

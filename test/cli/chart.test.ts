@@ -2,7 +2,7 @@ import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROCESS_STATES, processMachine } from '../../src/index.js';
+import { PROCESS_STATES, processMachine, SERVICE_STATES, serviceMachine } from '../../src/index.js';
 import { ROOT, runBin } from './bin.js';
 
 const test = suite('cli: brainstem chart');
@@ -44,6 +44,30 @@ test("json is the machine's definition", async () => {
   assert.equal(Object.keys(definition.states), Object.keys(processMachine.root.states));
   assert.is(definition.states.exited!.type, 'final');
   assert.ok(definition.states.running!.always!.some((transition) => transition.target.includes('#process.exited')), 'eventless edges are included');
+});
+
+test('--machine service draws serviceMachine from its own definition, in every format', async () => {
+  const mermaid = await runBin(['chart', '--machine', 'service']);
+  assert.is(mermaid.code, 0, mermaid.stderr);
+  assert.match(mermaid.stdout, /^stateDiagram-v2\n  \[\*\] --> waiting\n/);
+  for (const state of SERVICE_STATES) assert.match(mermaid.stdout, new RegExp(`\\b${state}\\b`), state);
+  assert.match(mermaid.stdout, /^  backoff --> starting : after backoffDelay/m);
+  assert.match(mermaid.stdout, /^  up --> failed : xstate\.done\.actor\.process \[gaveUp\]/m);
+  const dot = await runBin(['chart', '--machine', 'service', '--format', 'dot']);
+  assert.match(dot.stdout, /^digraph "service" \{\n/);
+  const json = JSON.parse((await runBin(['chart', '--machine', 'service', '--format', 'json'])).stdout) as { id: string; states: Record<string, unknown> };
+  assert.is(json.id, serviceMachine.id);
+  assert.equal(Object.keys(json.states), Object.keys(serviceMachine.root.states));
+  // The default is still the process machine.
+  assert.equal((await runBin(['chart', '--machine', 'process'])).stdout, (await runBin(['chart'])).stdout);
+});
+
+test('an unknown machine is a usage error', async () => {
+  const bad = await runBin(['chart', '--machine', 'toaster']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--machine must be one of process, service, got "toaster"/);
+  const inherited = await runBin(['chart', '--machine', 'constructor']);
+  assert.is(inherited.code, 2, 'no name from the object prototype');
 });
 
 test('an unknown format or an extra argument is a usage error', async () => {

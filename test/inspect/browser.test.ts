@@ -190,8 +190,8 @@ page('every request stayed on the inspector; a screenshot is saved', async (ctx)
   assert.ok(ctx.requests.filter((url) => url.includes('token=')).every((url) => url === ctx.inspector.url));
   assert.equal(outside, []);
   assert.equal(ctx.pageErrors, []);
-  // INSPECTOR_SCREENSHOT=docs/inspector.png refreshes the README's picture.
-  const file = process.env.INSPECTOR_SCREENSHOT ?? path.join(scratchDir('shot'), 'inspector.png');
+  // The services test takes the README's picture; this one is the process page alone.
+  const file = process.env.INSPECTOR_PROCESS_SCREENSHOT ?? path.join(scratchDir('shot'), 'inspector.png');
   await ctx.page.screenshot({ path: file });
   assert.equal([...fs.readFileSync(file).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 });

@@ -16,14 +16,20 @@ const measure = (() => {
   };
 })();
 
-/** Lays the chart out and draws it into `container`; returns `mark(path)` to highlight a process's path. */
-export async function drawChart(container, chart) {
+const LINE_HEIGHT = 14;
+
+/**
+ * Lays the chart out and draws it into `container`; returns `mark(path)` to
+ * highlight a process's (or a service's) path. `label` names the picture for
+ * screen readers.
+ */
+export async function drawChart(container, chart, label = 'process lifecycle state chart', direction = 'DOWN') {
   const elk = new window.ELK();
   const graph = {
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
-      'elk.direction': 'DOWN',
+      'elk.direction': direction,
       'elk.edgeRouting': 'ORTHOGONAL',
       'elk.spacing.nodeNode': '36',
       'elk.layered.spacing.nodeNodeBetweenLayers': '44',
@@ -42,7 +48,7 @@ export async function drawChart(container, chart) {
         id: `e${i}`,
         sources: [edge.from],
         targets: [edge.to],
-        labels: [{ text: edge.label, width: measure(edge.label, LABEL_FONT) + 6, height: 14 }],
+        labels: [{ text: edge.label, width: Math.max(...edge.label.split('\n').map((line) => measure(line, LABEL_FONT))) + 6, height: LINE_HEIGHT * edge.label.split('\n').length }],
         meta: edge,
       })),
     ],
@@ -55,11 +61,11 @@ export async function drawChart(container, chart) {
     width: laid.width,
     height: laid.height,
     role: 'img',
-    'aria-label': 'process lifecycle state chart',
+    'aria-label': label,
   });
   root.append(
     svg('defs', {},
-      svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+      svg('marker', { id: `arrow-${container.id}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
         svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }))),
   );
 
@@ -69,10 +75,11 @@ export async function drawChart(container, chart) {
     const group = svg('g', { class: 'edge', dataset: { from: meta.from ?? '', to: meta.to } });
     for (const section of edge.sections ?? []) {
       const points = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
-      group.append(svg('polyline', { points: points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }));
+      group.append(svg('polyline', { points: points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': `url(#arrow-${container.id})` }));
     }
     for (const label of edge.labels ?? []) {
-      group.append(svg('text', { x: label.x + 3, y: label.y + 11, class: 'edge-label' }, label.text));
+      // One text line per way between the two states.
+      label.text.split('\n').forEach((line, i) => group.append(svg('text', { x: label.x + 3, y: label.y + 11 + i * LINE_HEIGHT, class: 'edge-label' }, line)));
     }
     root.append(group);
     edgeViews.push({ group, key: meta.from ? `${meta.from}>${meta.to}` : null });

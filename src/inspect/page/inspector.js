@@ -3,7 +3,7 @@
 // were after the event under the history slider (the last one when live).
 import { drawChart } from './chart-view.js';
 import { el } from './dom.js';
-import { formatDuration, formatTime, isFinal, pathOf, viewAt } from './timeline.js';
+import { formatDuration, formatTime, isFinal, pathOf, queuesAt, servicePathOf, servicesAt, viewAt } from './timeline.js';
 
 /** Line events kept in the page; lifecycle events are always kept. */
 const MAX_LINES = 20000;
@@ -21,6 +21,15 @@ const state = {
   picked: null,
   connected: false,
   mark: () => {},
+  /** The service the user picked; null: follow the one that changed last. */
+  pickedService: null,
+  markService: () => {},
+  /** A service or queue event was seen: the services panel is shown (also when replayed to before it). */
+  supervised: false,
+};
+
+const noteSupervised = (event) => {
+  if (event.type === 'service' || event.type === 'queue') state.supervised = true;
 };
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +40,7 @@ function receive(events) {
     if (event.seq <= state.lastSeq) continue;
     state.events.push(event);
     state.lastSeq = event.seq;
+    noteSupervised(event);
     if (event.type === 'line') state.lines++;
   }
   if (state.lines > MAX_LINES) trimLines();
@@ -75,7 +85,57 @@ function render() {
   renderSlider(count, total, view.at);
   renderTable(view.rows, earlier, selected, now);
   renderSelected(view, selected, earlier);
-  $('summary').textContent = summarize(view.rows, earlier);
+  const services = servicesAt(view.prefix);
+  renderSupervision(view.prefix, services, queuesAt(view.prefix), now);
+  $('summary').textContent = summarize(view.rows, earlier, services);
+}
+
+/** The services panel: the table, the selected service on its chart, and the task queues; hidden until there is one. */
+function renderSupervision(prefix, services, queues, now) {
+  $('supervision').hidden = !state.supervised;
+  const selected = selectedService(prefix, services);
+  const body = $('services').tBodies[0];
+  body.replaceChildren(...[...services.values()].map((service) => {
+    const countdown = service.nextStartAt === null ? '' : el('span', { class: 'countdown' }, service.nextStartAt > now ? `in ${formatDuration(service.nextStartAt - now)}` : 'due');
+    const tr = el('tr', { dataset: { service: service.name, state: service.state }, class: service.name === selected ? 'selected' : undefined, tabindex: 0 },
+      el('td', {}, service.name),
+      el('td', {}, el('span', { class: `state state-${service.state}` }, service.state)),
+      el('td', {}, service.restarts),
+      el('td', {}, service.pid ?? ''),
+      el('td', {}, service.upSince === null ? '' : `${formatTime(service.upSince).slice(0, 8)} (${formatDuration(now - service.upSince)})`),
+      el('td', {}, countdown),
+      el('td', {}, service.gaveUp ? el('span', { class: 'gave-up' }, `after ${service.restarts} restart${service.restarts === 1 ? '' : 's'}`) : ''));
+    const pick = () => {
+      state.pickedService = service.name;
+      // Its current (or last) process is the one worth seeing below.
+      if (service.ref) state.picked = service.ref;
+      render();
+    };
+    tr.addEventListener('click', pick);
+    tr.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') pick();
+    });
+    return tr;
+  }));
+  state.markService(selected === null ? { current: null, visited: new Set(), moves: new Set() } : servicePathOf(prefix, selected));
+  const service = selected === null ? null : services.get(selected);
+  $('service-chart-title').textContent = service ? `${service.name} — ${service.state}` : '';
+
+  const rows = [...queues.values()].map((queue) => el('tr', { dataset: { command: queue.command } },
+    el('td', {}, queue.command),
+    el('td', {}, queue.running ?? ''),
+    el('td', {}, queue.queued.length),
+    el('td', { class: 'path' }, queue.queued.length > 0 ? queue.queued[0].cmd.join(' ') : '')));
+  $('queues').tBodies[0].replaceChildren(...rows);
+  $('queues-empty').hidden = rows.length > 0;
+}
+
+function selectedService(prefix, services) {
+  if (state.pickedService !== null && services.has(state.pickedService)) return state.pickedService;
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i].type === 'service') return prefix[i].service;
+  }
+  return null;
 }
 
 function selectedRef(view, earlier) {
@@ -203,6 +263,17 @@ function eventItem(event) {
       el('span', { class: 'move' }, `${event.from ?? '∅'} → `, el('span', { class: `state state-${event.to}` }, event.to)),
       facts.length > 0 ? el('span', { class: 'facts' }, facts.join(' · ')) : null);
   }
+  if (event.type === 'service') {
+    const facts = [
+      `service ${event.service}`,
+      `restarts ${event.restarts}`,
+      event.exitCode !== undefined ? `exit ${event.exitCode}` : null,
+      event.delayMs !== undefined ? `next start in ${formatDuration(event.delayMs)}` : null,
+    ].filter(Boolean);
+    return el('li', { dataset: { type: 'service', to: event.to } }, ...head,
+      el('span', { class: 'move' }, `${event.from ?? '∅'} → `, el('span', { class: `state state-${event.to}` }, event.to)),
+      el('span', { class: 'facts' }, facts.join(' · ')));
+  }
   return el('li', { dataset: { type: 'log', kind: event.kind } }, ...head, el('span', { class: 'move' }, event.kind),
     el('span', { class: 'facts' }, event.error ? `${event.path} · ${event.error}` : event.path));
 }
@@ -211,10 +282,11 @@ function logLine(time, stream, text) {
   return el('div', { class: `line stream-${stream}` }, el('span', { class: 'time' }, time), el('span', { class: 'stream' }, stream === 'stderr' ? 'err' : 'out'), el('span', { class: 'text' }, text));
 }
 
-function summarize(rows, earlier) {
+function summarize(rows, earlier, services) {
   const live = rows.filter((row) => !isFinal(row.state)).length;
   const ended = rows.length - live;
   const parts = [`${live} running`, `${ended} ended`];
+  if (services.size > 0) parts.unshift(`${[...services.values()].filter((s) => s.state === 'up').length} of ${services.size} services up`);
   if (earlier.length > 0) parts.push(`${earlier.length} from the journal`);
   return parts.join(' · ');
 }
@@ -230,6 +302,7 @@ function connect() {
     state.lastSeq = 0;
     state.lines = 0;
     state.earlier = [];
+    state.supervised = false;
     if (state.cursor !== null) state.cursor = Math.min(state.cursor, hello.replay + hello.history);
     scheduleRender();
   });
@@ -239,7 +312,10 @@ function connect() {
   });
   // The journal's event log from before this runtime: its own seqs, so kept as they come, before the bus's.
   source.addEventListener('replay', (message) => {
-    for (const event of JSON.parse(message.data)) state.events.push({ ...event, replayed: true });
+    for (const event of JSON.parse(message.data)) {
+      state.events.push({ ...event, replayed: true });
+      noteSupervised(event);
+    }
     scheduleRender();
   });
   source.addEventListener('history', (message) => receive(JSON.parse(message.data)));
@@ -270,15 +346,16 @@ function wireControls() {
 
 async function main() {
   wireControls();
-  const chart = await (await fetch('/chart.json')).json();
+  const [chart, serviceChart] = await Promise.all([fetch('/chart.json'), fetch('/service-chart.json')].map(async (response) => (await response).json()));
   state.mark = await drawChart($('chart'), chart);
+  state.markService = await drawChart($('service-chart'), serviceChart, 'service lifecycle state chart', 'RIGHT');
   connect();
   render();
   document.body.dataset.ready = 'true';
 }
 
 // For tests and the curious: what the page holds and how it folds it.
-window.inspector = { state, viewAt };
+window.inspector = { state, viewAt, servicesAt, queuesAt };
 
 main().catch((error) => {
   document.body.prepend(el('p', { class: 'fatal' }, `The inspector page failed: ${error.message}`));

@@ -57,3 +57,51 @@ export function formatTime(epochMs) {
   const pad = (n, w = 2) => String(n).padStart(w, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
+
+/**
+ * The services after the events of `prefix`, folded from `service` events:
+ * by name, in order of appearance, each with when it entered its state, since
+ * when it is up, and when its next start is due while in backoff.
+ */
+export function servicesAt(prefix) {
+  const services = new Map();
+  for (const event of prefix) {
+    if (event.type !== 'service') continue;
+    const known = services.get(event.service);
+    services.set(event.service, {
+      name: event.service,
+      state: event.to,
+      restarts: event.restarts,
+      ref: event.ref ?? known?.ref ?? null,
+      // A pid only while a process runs: up or starting.
+      pid: event.to === 'up' || event.to === 'starting' ? (event.pid ?? null) : null,
+      exitCode: event.exitCode ?? known?.exitCode ?? null,
+      since: event.at,
+      upSince: event.to === 'up' ? (known?.state === 'up' ? known.upSince : event.at) : null,
+      nextStartAt: event.to === 'backoff' && typeof event.delayMs === 'number' ? event.at + event.delayMs : null,
+      gaveUp: event.to === 'failed',
+    });
+  }
+  return services;
+}
+
+/** The states a service went through and the moves between them, up to the cursor. */
+export function servicePathOf(prefix, name) {
+  const visited = [];
+  const moves = [];
+  for (const event of prefix) {
+    if (event.type !== 'service' || event.service !== name) continue;
+    visited.push(event.to);
+    if (event.from) moves.push(`${event.from}>${event.to}`);
+  }
+  return { current: visited.length > 0 ? visited[visited.length - 1] : null, visited: new Set(visited), moves: new Set(moves) };
+}
+
+/** Each command's task queue as its last `queue` event left it. */
+export function queuesAt(prefix) {
+  const queues = new Map();
+  for (const event of prefix) {
+    if (event.type === 'queue') queues.set(event.command, { command: event.command, running: event.running, queued: event.queued });
+  }
+  return queues;
+}
