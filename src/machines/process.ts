@@ -54,7 +54,6 @@ export type ProcessEvent =
   | LogErrorEvent
   | { type: 'TERMINATE'; timeout?: number; signal?: NodeJS.Signals }
   | { type: 'DRAIN_EXPIRED' }
-  | { type: 'LEFTOVERS_EXPIRED' }
   | { type: 'MIDNIGHT' };
 
 const PIPES: readonly Stream[] = ['stdout', 'stderr'];
@@ -133,9 +132,8 @@ export const processMachine = setup({
     endLeftovers: enqueueActions(({ enqueue, context }) => {
       if (!context.endGroupOnExit) return;
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGTERM' });
-      enqueue.raise({ type: 'LEFTOVERS_EXPIRED' }, { delay: context.terminateTimeout, id: 'leftovers' });
+      enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' }, { delay: context.terminateTimeout, id: 'leftovers' });
     }),
-    killLeftovers: sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' }),
     escalate: enqueueActions(({ enqueue }) => {
       enqueue.assign({ escalated: true });
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' });
@@ -195,7 +193,6 @@ export const processMachine = setup({
   ],
   on: {
     EXITED: { actions: ['recordExit', 'boundDrain', 'endLeftovers'] },
-    LEFTOVERS_EXPIRED: { actions: 'killLeftovers' },
     PIPE_CLOSED: { actions: 'countClosedPipe' },
     DRAIN_EXPIRED: { actions: 'closePipes' },
     MIDNIGHT: { actions: 'rollLog' },
