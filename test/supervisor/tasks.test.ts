@@ -267,6 +267,8 @@ test('a Callosum request is a submit; a malformed one runs nothing and is report
       { cmd: 'true' },
       { cmd: [] },
       { cmd: ['true', 3] },
+      { cmd: ['true\u0000; rm -rf /'] },
+      { cmd: [''] },
       { cmd: null },
       { cmd: ['true'], ref: '../x' },
       { cmd: ['true'], ref: 5 },
