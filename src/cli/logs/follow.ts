@@ -66,7 +66,7 @@ export class LogFollower {
     const next = this.locate();
     if (next !== undefined) {
       const file = path.join(journal, next);
-      const now = fs.lstatSync(file, { throwIfNoEntry: false });
+      const now = lstatQuietly(file);
       const followed = this.followed;
       if (now && (!followed || now.dev !== followed.dev || now.ino !== followed.ino)) this.switchTo(next, followed !== undefined);
     }
@@ -154,5 +154,14 @@ export class LogFollower {
     } catch {
       // Not watchable: the poll covers it.
     }
+  }
+}
+
+/** lstat, or undefined when the path cannot be looked at now (missing, or a directory on the way replaced): the next check tries again. */
+function lstatQuietly(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
