@@ -165,7 +165,10 @@ export class ChildGroup {
       if (signal === 'SIGKILL' && hierarchy?.kill) {
         reached = writeQuietly(path.join(this.cgroup, 'cgroup.kill'), '1') || reached;
       } else {
-        for (const member of members(this.cgroup)) reached = signalProcess(member, signal) || reached;
+        // Once each: a second SIGINT is "force quit" to many programs. The group got it above.
+        for (const member of members(this.cgroup)) {
+          if (processGroupOf(member) !== this.pid) reached = signalProcess(member, signal) || reached;
+        }
       }
     }
     return reached;
@@ -240,6 +243,16 @@ function members(cgroup: string): number[] {
     return [];
   }
   return text.split('\n').filter(Boolean).map(Number);
+}
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the parenthesised name), or undefined once it is gone. */
+function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
 }
 
 function writeQuietly(file: string, text: string): boolean {

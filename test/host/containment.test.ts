@@ -81,6 +81,18 @@ test('terminate ends a grandchild that called setsid, and the child\'s cgroup is
   await until(() => !fs.existsSync(dir), 'the cgroup to be removed');
 });
 
+test('terminate signals each member once: the group and a setsid grandchild each see one SIGTERM', async () => {
+  if (containment() !== 'cgroup') return console.log('  (process groups here: a setsid grandchild escapes them by design)');
+  const script = `setsid sh -c 'trap "echo grandchild TERM" TERM; echo grandchild ready; while :; do sleep 0.05; done' & trap "echo child TERM" TERM; echo child ready; while :; do sleep 0.05; done`;
+  const mp = await ManagedProcess.spawn(['sh', '-c', script], { journal: tempJournal(), bus: createBus(), callosum: false });
+  await until(() => logTexts(mp.logPath).filter((line) => line.endsWith('ready')).length === 2, 'both to trap SIGTERM');
+  // Neither ends on SIGTERM: the terminate timeout ends them, after every SIGTERM has been handled.
+  assert.is(await mp.terminate({ timeout: 1500 }), -9);
+  const texts = logTexts(mp.logPath);
+  assert.is(texts.filter((line) => line === 'child TERM').length, 1, texts.join('\n'));
+  assert.is(texts.filter((line) => line === 'grandchild TERM').length, 1, texts.join('\n'));
+});
+
 test('a child that exits on its own: its setsid grandchild ends with it', async () => {
   if (containment() !== 'cgroup') return console.log('  (process groups here: a setsid grandchild escapes them by design)');
   const journal = tempJournal();
