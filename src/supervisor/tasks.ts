@@ -65,7 +65,6 @@ export class TaskQueue {
   private readonly callosumOption: CallosumConnection | false | undefined;
   private readonly eventLog: boolean | undefined;
   private connection: CallosumConnection | undefined | null = null;
-  private idle: (() => void)[] = [];
 
   constructor(options: TaskQueueOptions = {}) {
     checkSpawnOptions(options);
@@ -132,8 +131,9 @@ export class TaskQueue {
   handleRequest(fields: Record<string, unknown>): void {
     try {
       const { cmd, ref, day } = fields ?? {};
-      if (cmd === undefined) throw new ValidationError('no cmd', 'cmd');
-      if (!Array.isArray(cmd) || cmd.some((arg) => typeof arg !== 'string')) throw new ValidationError('cmd must be an array of strings', 'cmd');
+      if (cmd === undefined || !Array.isArray(cmd) || cmd.some((arg) => typeof arg !== 'string')) {
+        throw new ValidationError(`cmd must be an array of strings, e.g. ["sol", "indexer"], got ${cmd === undefined ? 'none' : JSON.stringify(cmd).slice(0, 200)}`, 'cmd');
+      }
       // A Python caller's None means "none given", as in the reference.
       const options: SubmitOptions = {};
       if (ref !== undefined && ref !== null) options.ref = checkId('ref', ref);
