@@ -8,12 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallosumConnection, CallosumServer, createBus, ManagedProcess } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { CallosumConnection, CallosumServer, createBus, ManagedProcess, Supervisor } from '../../src/index.js';
 import { readEvents } from '../../src/eventlog/read.js';
 import { fixture, scratchDir, tempJournal, until } from '../helpers.js';
 import { launchBrowser } from './helpers.js';
 
 const WAIT = { timeout: 15_000 };
+const TICKER = fileURLToPath(new URL('./fixtures/tick-forever.sh', import.meta.url));
 const row = (ref: string, state?: string) => `#processes tr[data-ref="${ref}"]${state ? `[data-state="${state}"]` : ''}`;
 
 test("brainstem inspect replays the day's event log from its first record, then follows Callosum live", async () => {
@@ -93,6 +95,55 @@ test("brainstem inspect replays the day's event log from its first record, then 
     await connection.stop();
     await server.stop();
     assert.is(result.exitCode, 0, result.stderr);
+  }
+});
+
+test('brainstem inspect shows services: replayed from an earlier `brainstem up`, then live from a Supervisor over Callosum', async () => {
+  const journal = tempJournal();
+  const dir = scratchDir('up');
+  fs.writeFileSync(path.join(dir, 'brainstem.json'), JSON.stringify({ services: { earlier: { cmd: [TICKER] } } }));
+  // Another runtime ran a service and was stopped before the inspector came.
+  const up = execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'up', '--config', path.join(dir, 'brainstem.json'), '--journal', journal], { reject: false });
+  await until(async () => (await readEvents({ journal })).records.some((r) => r.type === 'service' && r.to === 'up'), 'the earlier service up', 20_000);
+  up.kill('SIGTERM');
+  assert.is((await up).exitCode, 0);
+
+  const server = new CallosumServer({ journal });
+  await server.start();
+  const connection = new CallosumConnection({ journal });
+  connection.start();
+  const cli = execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--journal', journal], { reject: false });
+  let stdout = '';
+  cli.stdout!.setEncoding('utf8');
+  cli.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  const browser = await launchBrowser();
+  const bus = createBus();
+  const sup = new Supervisor({ journal, bus, callosum: connection, control: false, sweep: false });
+  const gate = path.join(scratchDir('gate'), 'go');
+  try {
+    const url = await until(() => /brainstem inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(stdout)?.[1], 'the inspector URL on stdout', 20_000);
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(url);
+    await page.waitForSelector('#services tr[data-service="earlier"][data-state="stopped"]', WAIT);
+
+    await until(() => connection.isConnected && server.stats().clients >= 2, 'the inspector on Callosum');
+    sup.add('live', [TICKER], { ready: { line: 'tick 1' } });
+    await sup.start();
+    await page.waitForSelector('#services tr[data-service="live"][data-state="up"]', WAIT);
+    const pid = (await page.locator('#services tr[data-service="live"] td').allInnerTexts())[3];
+    assert.is(pid, String(sup.status()[0]!.pid));
+    sup.submit([fixture('wait-for-file.sh'), gate], { ref: 'first' });
+    sup.submit([fixture('wait-for-file.sh'), gate, 'second'], { ref: 'second' });
+    await page.waitForSelector('#queues tr[data-command="wait-for-file.sh"]:has(td:text-is("first"))', WAIT);
+    assert.is((await page.locator('#queues tr[data-command="wait-for-file.sh"] td').allInnerTexts())[2], '1');
+  } finally {
+    fs.writeFileSync(gate, '');
+    await sup.stop().catch(() => {});
+    await browser.close();
+    cli.kill('SIGTERM');
+    await cli;
+    await connection.stop();
+    await server.stop();
   }
 });
 
