@@ -3,7 +3,9 @@
 // were after the event under the history slider (the last one when live).
 import { drawChart } from './chart-view.js';
 import { el } from './dom.js';
-import { formatDuration, formatTime, isFinal, pathOf, queuesAt, servicePathOf, servicesAt, viewAt } from './timeline.js';
+import { eventItem, logLine } from './events-view.js';
+import { renderServices } from './services-view.js';
+import { formatDuration, formatTime, isFinal, pathOf, queuesAt, servicesAt, viewAt } from './timeline.js';
 
 /** Line events kept in the page; lifecycle events are always kept. */
 const MAX_LINES = 20000;
@@ -86,57 +88,24 @@ function render() {
   renderTable(view.rows, earlier, selected, now);
   renderSelected(view, selected, earlier);
   const services = servicesAt(view.prefix);
-  renderSupervision(view.prefix, services, queuesAt(view.prefix), now);
+  renderServices({
+    prefix: view.prefix,
+    services,
+    queues: queuesAt(view.prefix),
+    now,
+    shown: state.supervised,
+    picked: state.pickedService,
+    mark: state.markService,
+    // Picking a service shows its current (or last) process below.
+    pick: (service) => {
+      state.pickedService = service.name;
+      if (service.ref) state.picked = service.ref;
+      render();
+    },
+  });
   $('summary').textContent = summarize(view.rows, earlier, services);
 }
 
-/** The services panel: the table, the selected service on its chart, and the task queues; hidden until there is one. */
-function renderSupervision(prefix, services, queues, now) {
-  $('supervision').hidden = !state.supervised;
-  const selected = selectedService(prefix, services);
-  const body = $('services').tBodies[0];
-  body.replaceChildren(...[...services.values()].map((service) => {
-    const countdown = service.nextStartAt === null ? '' : el('span', { class: 'countdown' }, service.nextStartAt > now ? `in ${formatDuration(service.nextStartAt - now)}` : 'due');
-    const tr = el('tr', { dataset: { service: service.name, state: service.state }, class: service.name === selected ? 'selected' : undefined, tabindex: 0 },
-      el('td', {}, service.name),
-      el('td', {}, el('span', { class: `state state-${service.state}` }, service.state)),
-      el('td', {}, service.restarts),
-      el('td', {}, service.pid ?? ''),
-      el('td', {}, service.upSince === null ? '' : `${formatTime(service.upSince).slice(0, 8)} (${formatDuration(now - service.upSince)})`),
-      el('td', {}, countdown),
-      el('td', {}, service.gaveUp ? el('span', { class: 'gave-up' }, `after ${service.restarts} restart${service.restarts === 1 ? '' : 's'}`) : ''));
-    const pick = () => {
-      state.pickedService = service.name;
-      // Its current (or last) process is the one worth seeing below.
-      if (service.ref) state.picked = service.ref;
-      render();
-    };
-    tr.addEventListener('click', pick);
-    tr.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') pick();
-    });
-    return tr;
-  }));
-  state.markService(selected === null ? { current: null, visited: new Set(), moves: new Set() } : servicePathOf(prefix, selected));
-  const service = selected === null ? null : services.get(selected);
-  $('service-chart-title').textContent = service ? `${service.name} — ${service.state}` : '';
-
-  const rows = [...queues.values()].map((queue) => el('tr', { dataset: { command: queue.command } },
-    el('td', {}, queue.command),
-    el('td', {}, queue.running ?? ''),
-    el('td', {}, queue.queued.length),
-    el('td', { class: 'path' }, queue.queued.length > 0 ? queue.queued[0].cmd.join(' ') : '')));
-  $('queues').tBodies[0].replaceChildren(...rows);
-  $('queues-empty').hidden = rows.length > 0;
-}
-
-function selectedService(prefix, services) {
-  if (state.pickedService !== null && services.has(state.pickedService)) return state.pickedService;
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    if (prefix[i].type === 'service') return prefix[i].service;
-  }
-  return null;
-}
 
 function selectedRef(view, earlier) {
   const refs = new Set([...view.rows.map((row) => row.ref), ...earlier.map((process) => process.ref)]);
@@ -248,38 +217,6 @@ function fileTail(ref, logPath, stateName) {
     })
     .catch(() => {});
   return [];
-}
-
-function eventItem(event) {
-  const head = [el('span', { class: 'seq' }, `#${event.seq}`), el('span', { class: 'time' }, formatTime(event.at)), el('span', { class: 'type' }, event.type)];
-  if (event.type === 'transition') {
-    const facts = [
-      event.pid !== undefined ? `pid ${event.pid}` : null,
-      event.exitCode !== undefined ? `exit ${event.exitCode}` : null,
-      event.signal ?? null,
-      event.error ?? null,
-    ].filter(Boolean);
-    return el('li', { dataset: { type: 'transition', to: event.to } }, ...head,
-      el('span', { class: 'move' }, `${event.from ?? '∅'} → `, el('span', { class: `state state-${event.to}` }, event.to)),
-      facts.length > 0 ? el('span', { class: 'facts' }, facts.join(' · ')) : null);
-  }
-  if (event.type === 'service') {
-    const facts = [
-      `service ${event.service}`,
-      `restarts ${event.restarts}`,
-      event.exitCode !== undefined ? `exit ${event.exitCode}` : null,
-      event.delayMs !== undefined ? `next start in ${formatDuration(event.delayMs)}` : null,
-    ].filter(Boolean);
-    return el('li', { dataset: { type: 'service', to: event.to } }, ...head,
-      el('span', { class: 'move' }, `${event.from ?? '∅'} → `, el('span', { class: `state state-${event.to}` }, event.to)),
-      el('span', { class: 'facts' }, facts.join(' · ')));
-  }
-  return el('li', { dataset: { type: 'log', kind: event.kind } }, ...head, el('span', { class: 'move' }, event.kind),
-    el('span', { class: 'facts' }, event.error ? `${event.path} · ${event.error}` : event.path));
-}
-
-function logLine(time, stream, text) {
-  return el('div', { class: `line stream-${stream}` }, el('span', { class: 'time' }, time), el('span', { class: 'stream' }, stream === 'stderr' ? 'err' : 'out'), el('span', { class: 'text' }, text));
 }
 
 function summarize(rows, earlier, services) {
