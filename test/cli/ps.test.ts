@@ -117,4 +117,22 @@ test('control characters in a forged record are shown escaped; a bad --day is a 
   assert.match(bad.stderr, /Invalid day/);
 });
 
+test('ps, events and sweep: --help shows each usage with --journal (exit 0); an unknown flag or argument is a usage error (exit 2)', async () => {
+  for (const name of ['ps', 'events', 'sweep']) {
+    const help = await runBin([name, '--help']);
+    assert.is(help.code, 0, `${name} --help`);
+    assert.match(help.stdout, new RegExp(`^Usage: brainstem ${name}`));
+    assert.match(help.stdout, /--journal DIR/);
+    const flag = await runBin([name, '--no-such-flag']);
+    assert.is(flag.code, 2, `${name} --no-such-flag`);
+    assert.match(flag.stderr, new RegExp(`^brainstem ${name}: .*no-such-flag[\\s\\S]*Usage: brainstem ${name}`));
+    const extra = await runBin([name, 'surplus']);
+    assert.is(extra.code, 2, `${name} surplus`);
+  }
+  const listed = await runBin(['--help']);
+  for (const name of ['ps', 'events', 'sweep']) assert.match(listed.stdout, new RegExp(`^  ${name} +\\S`, 'm'));
+  const grace = await runBin(['sweep', '--grace', 'soon']);
+  assert.is(grace.code, 2);
+});
+
 test.run();

@@ -5,6 +5,7 @@ import { traceProcesses } from '../../eventlog/traces.js';
 import { checkDay, dayOf } from '../../journal/day.js';
 import { ValidationError } from '../../errors.js';
 import { COMMON_USAGE, parseCommand, UsageError, type Command } from '../command.js';
+import { escapeControls } from '../escape.js';
 
 const usage = `Usage: brainstem ps [--all] [--day D] [--json]
 
@@ -61,14 +62,9 @@ function table(rows: ProcessRow[]): string {
     row.status,
     row.exitCode === null ? '' : String(row.exitCode),
     row.host === null ? '-' : `${row.host.pid} (${row.hostAlive ? 'alive' : 'gone'})`,
-  ].map((cell) => escapeControl(cell)));
+  ].map((cell) => escapeControls(cell)));
   const head = ['REF', 'NAME', 'PID', 'STATE', 'EXIT', 'HOST'];
   const widths = head.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ') + '\n';
   return line(head) + cells.map(line).join('');
-}
-
-/** Control characters (C0 but tab, DEL, C1) shown escaped: a forged record cannot drive the terminal. */
-function escapeControl(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,5 +1,6 @@
 import { sweepOrphans } from '../../eventlog/sweep.js';
 import { COMMON_USAGE, parseCommand, parseMs, type Command } from '../command.js';
+import { escapeControls } from '../escape.js';
 
 const usage = `Usage: brainstem sweep [--grace MS]
 
@@ -22,13 +23,8 @@ export const sweep: Command = {
     const { values, journal } = parseCommand(argv, { usage, options: { grace: { type: 'string' } }, positionals: { max: 0 } }, io);
     const grace = parseMs('--grace', values.grace, usage);
     const swept = await sweepOrphans({ journal, grace });
-    for (const { ref, name, pid, pgid } of swept) io.stdout.write(escapeControl(`ended ${name} (ref ${ref}, pid ${pid}, process group ${pgid})`) + '\n');
+    for (const { ref, name, pid, pgid } of swept) io.stdout.write(escapeControls(`ended ${name} (ref ${ref}, pid ${pid}, process group ${pgid})`) + '\n');
     io.stdout.write(swept.length === 0 ? 'nothing to sweep: no process left behind by a dead runtime\n' : `swept ${swept.length} process group${swept.length === 1 ? '' : 's'}\n`);
     return 0;
   },
 };
-
-/** Control characters (C0 but tab, DEL, C1) shown escaped: a forged record cannot drive the terminal. */
-function escapeControl(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
