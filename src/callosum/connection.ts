@@ -65,6 +65,8 @@ export type CallosumConnectionOptions = {
   maxBackoffMs?: number;
   /** Told about a throwing `onMessage`. @default ignore */
   onError?: (error: unknown) => void;
+  /** Told each time the connection is made (`true`) or lost (`false`). @default ignore */
+  onStatus?: (connected: boolean) => void;
 };
 
 export type CallosumConnectionStats = {
@@ -124,6 +126,7 @@ export class CallosumConnection {
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onStatus: (connected: boolean) => void;
 
   private readonly kept = new Deque<Entry>();
   private readonly sheddable = new Deque<Entry>();
@@ -151,6 +154,8 @@ export class CallosumConnection {
   private splitter: LineSplitter | undefined;
   private readBuffer: Buffer | undefined;
   private drainWaiters: (() => void)[] = [];
+  /** `flush()` calls waiting for the kept messages up to their mark. */
+  private flushWaiters: { mark: number; wake: () => void }[] = [];
   private counts = { sent: 0, shed: 0, refused: 0, connects: 0 };
 
   /** @throws CallosumError `SOCKET_PATH_TOO_LONG` */
@@ -166,6 +171,7 @@ export class CallosumConnection {
     this.initialBackoffMs = options.initialBackoffMs ?? 50;
     this.maxBackoffMs = options.maxBackoffMs ?? 2000;
     this.onError = options.onError ?? (() => {});
+    this.onStatus = options.onStatus ?? (() => {});
   }
 
   get isConnected(): boolean {
@@ -303,8 +309,51 @@ export class CallosumConnection {
   }
 
   /**
+   * Resolves once every kept message queued so far (exec, exit, anything not
+   * sheddable) has been written to the socket, or after `timeoutMs`,
+   * whichever comes first, with how many of them are still waiting (0: all
+   * written). Never rejects, and never keeps the host alive by itself.
+   * For a host that is about to stop: `await connection.flush()` and what
+   * it said last goes out before it exits.
+   * @default timeoutMs 1000
+   */
+  flush(timeoutMs = 1000): Promise<number> {
+    const mark = this.seq;
+    const waiting = this.keptWaiting(mark);
+    if (waiting === 0 || this.state === 'idle' || this.state === 'stopped') return Promise.resolve(waiting);
+    return new Promise<number>((resolve) => {
+      const waiter = {
+        mark,
+        wake: () => {
+          clearTimeout(timer);
+          this.flushWaiters = this.flushWaiters.filter((other) => other !== waiter);
+          resolve(this.keptWaiting(mark));
+        },
+      };
+      const timer = setTimeout(waiter.wake, timeoutMs);
+      timer.unref();
+      this.flushWaiters.push(waiter);
+    });
+  }
+
+  /** Kept messages emitted up to `mark` that are not yet written: queued, or handed to a write that has not finished. */
+  private keptWaiting(mark: number): number {
+    let waiting = 0;
+    for (let i = 0; ; i++) {
+      const entry = this.kept.at(i);
+      if (!entry || entry.seq > mark) break;
+      waiting++;
+    }
+    for (const write of this.writes) for (const entry of write.entries) if (entry.kept && entry.seq <= mark) waiting++;
+    return waiting;
+  }
+
+  /**
    * Sends what it can within `timeoutMs` (connecting once more if needed),
-   * then closes the socket. Whatever is still queued after that is shed.
+   * then closes the socket. Kept messages get a second `timeoutMs` of their
+   * own: lines still queued by then are shed (and counted, so an exit still
+   * waiting says how many) so that the kept ones go out first. Whatever is
+   * still queued after that is dropped.
    */
   async stop({ timeoutMs = 1000 }: { timeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
@@ -317,14 +366,11 @@ export class CallosumConnection {
       if (!this.socket) this.connect();
       // Referenced (bounded by the timer) so an awaited stop() settles before the process may exit.
       this.refSocket(true);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.drainWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        this.settle();
-      });
+      await this.drained(timeoutMs);
+      if (this.socket && this.keptWaiting(this.seq) > 0) {
+        while (this.sheddableCount > 0) this.shedOldest(true);
+        await this.drained(timeoutMs);
+      }
     }
     this.state = 'stopped';
     const socket = this.socket;
@@ -334,6 +380,18 @@ export class CallosumConnection {
     }
     for (const entry of this.drainAll()) if (!entry.kept) this.countShed(entry);
     this.release();
+  }
+
+  /** Resolves when nothing is left to write, the socket is lost, or after `timeoutMs`. */
+  private drained(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.settle();
+    });
   }
 
   private compose(tract: string, event: string, fields: CallosumFields): CallosumMessage {
@@ -361,10 +419,10 @@ export class CallosumConnection {
     return this.kept.length + this.sheddableCount + inFlight;
   }
 
-  /** Sheds the oldest queued messages until the queue is within bounds: from a batch, only as many as needed. */
-  private shedOldest(): void {
+  /** Sheds the oldest queued messages until the queue is within bounds (or the whole oldest entry, `all`): from a batch, only as many as needed. */
+  private shedOldest(all = false): void {
     const oldest = this.sheddable.peek();
-    if (oldest?.values && oldest.count > 1) {
+    if (!all && oldest?.values && oldest.count > 1) {
       const overCount = this.sheddableCount - this.maxSheddable;
       const overBytes = this.sheddableBytes - this.maxSheddableBytes;
       let drop = 0;
@@ -468,11 +526,13 @@ export class CallosumConnection {
     let keptInFlight = false;
     for (const write of this.writes) if (write.entries.some((entry) => entry.kept)) keptInFlight = true;
     if (this.kept.length === 0 && !keptInFlight) this.release();
-    if (this.pending() === 0 && this.drainWaiters.length > 0) {
+    const pending = this.pending();
+    if (this.drainWaiters.length > 0 && (pending === 0 || (this.state === 'stopping' && this.sheddableCount === 0 && this.keptWaiting(this.seq) === 0))) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
       for (const wake of waiters) wake();
     }
+    for (const waiter of this.flushWaiters) if (this.keptWaiting(waiter.mark) === 0) waiter.wake();
   }
 
   private connect(): void {
@@ -502,6 +562,7 @@ export class CallosumConnection {
       this.counts.connects++;
       this.hold();
       this.pump();
+      this.tellStatus(true);
     });
     socket.on('drain', () => this.pump());
     socket.on('error', () => {});
@@ -511,6 +572,7 @@ export class CallosumConnection {
   private lost(socket: net.Socket): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    const wasConnected = this.connected;
     this.connected = false;
     this.endPacing();
     this.splitter?.reset();
@@ -526,6 +588,7 @@ export class CallosumConnection {
     }
     this.writes.clear();
     if (requeue.length > 0) this.kept.unshiftAll(requeue.sort((a, b) => a.seq - b.seq));
+    if (wasConnected) this.tellStatus(false);
     if (this.state === 'stopping') {
       // No second chance while stopping: let stop() finish now.
       for (const wake of this.drainWaiters.splice(0)) wake();
@@ -533,6 +596,14 @@ export class CallosumConnection {
     }
     this.release();
     if (this.state === 'started') this.scheduleReconnect();
+  }
+
+  private tellStatus(connected: boolean): void {
+    try {
+      this.onStatus(connected);
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   private scheduleReconnect(): void {

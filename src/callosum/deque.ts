@@ -11,6 +11,11 @@ export class Deque<T> {
     return this.items[this.head];
   }
 
+  /** The item `index` places from the front. */
+  at(index: number): T | undefined {
+    return this.items[this.head + index];
+  }
+
   push(item: T): void {
     this.items.push(item);
   }

@@ -47,17 +47,28 @@ const KEY_TS = 3;
 const HAS_TRACT = 1;
 const HAS_EVENT = 2;
 const HAS_TS = 4;
+/** `tract` is exactly `"logs"` and `event` exactly `"line"`: the one message a server may shed. */
+const TRACT_LOGS = 8;
+const EVENT_LINE = 16;
+const LOG_LINE = TRACT_LOGS | EVENT_LINE;
 
 // Where the last whole scan's reusable head ended (the value of its last
 // top-level member with an ordinary key) and the flags up to there; -1 when
 // it has none. Module state: scans are synchronous and allocate nothing.
 let headEnd = -1;
 let headFlags = 0;
+/** The flags of the last message a scan settled. */
+let lastFlags = 0;
 
 /** Scans lines of one sender; keeps the head of the last settled message to check the next ones faster. */
 export class MessageScanner {
   private head = '';
   private flags = 0;
+  /**
+   * Whether the line the last `scan` settled is a `logs` `line` message,
+   * spelled plainly (an escaped `"l\u0069ne"` counts as kept: when unsure, keep).
+   */
+  logLine = false;
 
   /**
    * Classifies the line `text[start, end)` (without its newline), the bytes
@@ -70,9 +81,13 @@ export class MessageScanner {
     const head = this.head;
     if (head.length > 0 && end - start > head.length && text.slice(start, start + head.length) === head) {
       const verdict = scanFromValue(text, start + head.length, end, KEY_OTHER, this.flags);
-      if (verdict !== SLOW) return verdict;
+      if (verdict !== SLOW) {
+        this.logLine = (lastFlags & LOG_LINE) === LOG_LINE;
+        return verdict;
+      }
     }
     const verdict = scanMessage(text, start, end);
+    this.logLine = verdict !== SLOW && (lastFlags & LOG_LINE) === LOG_LINE;
     if (verdict !== SLOW && headEnd > start) {
       this.head = text.slice(start, headEnd);
       this.flags = headFlags;
@@ -97,17 +112,19 @@ export function scanMessage(t: string, start: number, end: number): ScanVerdict 
 /** The rest of a top-level object, from the value of its member `key`, with `flags` for the members before it. */
 function scanFromValue(t: string, at: number, end: number, key: number, flags: number): ScanVerdict {
   for (;;) {
+    const value = at;
     const isString = at < end && t.charCodeAt(at) === QUOTE;
     if ((at = scanValue(t, at, end, 0)) < 0) return SLOW;
     // A repeated key: JSON.parse keeps the last value, and so do these flags.
-    if (key === KEY_TRACT) flags = isString ? flags | HAS_TRACT : flags & ~HAS_TRACT;
-    else if (key === KEY_EVENT) flags = isString ? flags | HAS_EVENT : flags & ~HAS_EVENT;
+    if (key === KEY_TRACT) flags = (isString ? flags | HAS_TRACT : flags & ~HAS_TRACT) & ~TRACT_LOGS | (isValue(t, value, at, '"logs"') ? TRACT_LOGS : 0);
+    else if (key === KEY_EVENT) flags = (isString ? flags | HAS_EVENT : flags & ~HAS_EVENT) & ~EVENT_LINE | (isValue(t, value, at, '"line"') ? EVENT_LINE : 0);
     else if (key === KEY_TS) flags |= HAS_TS;
     at = skipSpace(t, at, end);
     if (at >= end) return SLOW;
     const next = t.charCodeAt(at++);
     if (next === CLOSE_BRACE) {
       if (at !== end || (flags & (HAS_TRACT | HAS_EVENT)) !== (HAS_TRACT | HAS_EVENT)) return SLOW;
+      lastFlags = flags;
       return flags & HAS_TS ? FORWARD : STAMP;
     }
     if (next !== COMMA || (at = scanKey(t, skipSpace(t, at, end), end)) < 0) return SLOW;
@@ -146,6 +163,11 @@ function keyOf(t: string, from: number, to: number): number {
   if (length === 5 && t.startsWith('event', from)) return KEY_EVENT;
   if (length === 2 && t.charCodeAt(from) === 0x74 && t.charCodeAt(from + 1) === 0x73) return KEY_TS;
   return KEY_OTHER;
+}
+
+/** Whether `t[from, to)` is exactly `literal`. */
+function isValue(t: string, from: number, to: number, literal: string): boolean {
+  return to - from === literal.length && t.startsWith(literal, from);
 }
 
 function skipSpace(t: string, at: number, end: number): number {

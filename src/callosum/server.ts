@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import { mkdir, chmod, lstat, unlink, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { resolveJournal } from '../journal/paths.js';
+import { checkJournal, ensureDir } from '../journal/safe.js';
 import { CallosumError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { Outbox } from './outbox.js';
 import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
-import { FORWARD, MessageScanner, STAMP } from './scan.js';
+import { FORWARD, MessageScanner, SLOW, STAMP } from './scan.js';
 
 export type CallosumServerOptions = {
   /** @default `<journal>/health/callosum.sock` */
@@ -27,7 +29,12 @@ export type CallosumServerOptions = {
   keepAlive?: boolean;
   /** Longest accepted line; longer ones are discarded up to the next newline. @default 1 MiB */
   maxLineBytes?: number;
-  /** Per-client queue; a client that falls further behind loses its oldest messages. @default 8 MiB */
+  /**
+   * Per-client queue, in bytes counted with per-message overhead. A client
+   * further behind loses its oldest `logs` `line` messages; one whose kept
+   * messages alone fill it is disconnected (and told why, if it reads
+   * again) rather than silently lose them. @default 8 MiB
+   */
   clientBufferBytes?: number;
   /**
    * A client with more than this many bytes waiting makes the server stop
@@ -41,6 +48,12 @@ export type CallosumServerOptions = {
    * that no longer paces anyone until it has caught up. @default 1000
    */
   stallMs?: number;
+  /**
+   * A client behind that has not taken a byte for this long (a stopped
+   * process) no longer paces anyone, so a stalled reader costs the others
+   * next to nothing. @default 100
+   */
+  progressMs?: number;
 };
 
 export type CallosumServerStats = {
@@ -55,9 +68,25 @@ export type CallosumServerStats = {
   dropped: number;
   /** Times the server stopped reading from senders to let a client catch up. */
   paced: number;
+  /** Clients disconnected because kept messages for them would otherwise have been dropped. */
+  disconnected: number;
 };
 
-type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter; scanner: MessageScanner };
+type Client = { socket: net.Socket; outbox: Outbox; splitter: LineSplitter; scanner: MessageScanner; evicted: boolean };
+
+/**
+ * The last line a disconnected slow consumer gets, if it ever reads again:
+ * why the connection ends (tract `callosum`, event `disconnected`).
+ */
+export const SLOW_CONSUMER_REASON = 'slow consumer';
+
+/** How long an evicted client's socket may take to flush its notice before it is destroyed. */
+const EVICT_GRACE_MS = 5000;
+
+/** Bytes read from a client's socket directly in one go when it has to be closed (see `readUnread`). */
+const UNREAD_CHUNK = 64 * 1024;
+/** At most this many chunks: a peer that keeps writing cannot keep the server here. */
+const UNREAD_CHUNKS = 256;
 
 /** How long to wait for an existing socket to answer before calling it live. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -69,12 +98,15 @@ export class CallosumServer {
   private readonly clientBufferBytes: number;
   private readonly paceBytes: number;
   private readonly stallMs: number;
+  private readonly progressMs: number;
+  /** The journal whose socket this is, checked at start (SPEC 12); none for an explicit `socketPath`. */
+  private readonly journal: string | undefined;
   private paused = false;
   private paceTimer: NodeJS.Timeout | undefined;
   private server: net.Server | undefined;
   private readonly clients = new Set<Client>();
   private socketIno: number | undefined;
-  private counts = { broadcast: 0, ignored: 0, oversized: 0, dropped: 0, paced: 0 };
+  private counts = { broadcast: 0, ignored: 0, oversized: 0, dropped: 0, paced: 0, disconnected: 0 };
   private readonly removeOnExit = () => this.removeSocketSync();
 
   /** @throws CallosumError `SOCKET_PATH_TOO_LONG` */
@@ -85,6 +117,8 @@ export class CallosumServer {
     this.clientBufferBytes = options.clientBufferBytes ?? 8 * 1024 * 1024;
     this.paceBytes = options.paceBytes ?? 1024 * 1024;
     this.stallMs = options.stallMs ?? 1000;
+    this.progressMs = options.progressMs ?? 100;
+    this.journal = options.socketPath === undefined ? resolveJournal(options.journal) : undefined;
   }
 
   get listening(): boolean {
@@ -98,18 +132,26 @@ export class CallosumServer {
       dropped += client.outbox.dropped;
       oversized += client.splitter.oversized;
     }
-    return { clients: this.clients.size, broadcast: this.counts.broadcast, ignored: this.counts.ignored, oversized, dropped, paced: this.counts.paced };
+    const { broadcast, ignored, paced, disconnected } = this.counts;
+    return { clients: this.clients.size, broadcast, ignored, oversized, dropped, paced, disconnected };
   }
 
   /**
    * Creates the socket directory (0700) and listens on the socket (0600).
-   * A stale socket file left by a dead server is replaced.
+   * A stale socket file left by a dead server is replaced. On a journal's
+   * socket, the journal and its `health` directory are checked first.
    * @throws CallosumError `SERVER_RUNNING` while another server answers on the path,
    *   `NOT_A_SOCKET` when a non-socket file is in the way, `LISTEN_FAILED` otherwise.
+   * @throws JournalError when the journal or its `health` directory belongs to
+   *   another user, is writable by group or others, or is a symlink.
    */
   async start(): Promise<void> {
     if (this.server) return;
     const socketPath = this.socketPath;
+    if (this.journal !== undefined) {
+      checkJournal(this.journal);
+      ensureDir(path.dirname(socketPath), this.journal);
+    }
     try {
       await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
     } catch (cause) {
@@ -144,7 +186,7 @@ export class CallosumServer {
     } catch {
       return false;
     }
-    this.forward(line, 1);
+    this.forward(line, 1, message.tract === 'logs' && message.event === 'line');
     return true;
   }
 
@@ -179,9 +221,16 @@ export class CallosumServer {
     if (!this.keepAlive) socket.unref();
     const client: Client = {
       socket,
-      outbox: new Outbox(socket, this.clientBufferBytes, () => this.pace()),
+      outbox: new Outbox(
+        socket,
+        this.clientBufferBytes,
+        () => this.pace(),
+        () => this.evict(client),
+        () => this.readUnread(client),
+      ),
       splitter: new LineSplitter((buffer, start, end) => this.receiveLines(client, buffer, start, end), this.maxLineBytes),
       scanner: new MessageScanner(),
+      evicted: false,
     };
     this.clients.add(client);
     if (this.paused) socket.pause();
@@ -189,7 +238,8 @@ export class CallosumServer {
       client.splitter.push(chunk);
       this.pace();
     });
-    // A vanished peer shows up as ECONNRESET/EPIPE; 'close' follows and cleans up.
+    // A vanished peer shows up as ECONNRESET (after everything it sent was read) or
+    // EPIPE (a failed write; the outbox reads what is left first); 'close' cleans up.
     socket.on('error', () => {});
     socket.on('close', () => {
       this.clients.delete(client);
@@ -209,7 +259,7 @@ export class CallosumServer {
     const now = Date.now();
     let hold = false;
     for (const client of this.clients) {
-      if (client.outbox.paces(now, this.paceBytes, this.paceBytes / 4, this.stallMs)) hold = true;
+      if (!client.evicted && client.outbox.paces(now, this.paceBytes, this.paceBytes / 4, this.stallMs, this.progressMs)) hold = true;
     }
     if (hold !== this.paused) {
       this.paused = hold;
@@ -232,35 +282,111 @@ export class CallosumServer {
   /**
    * Broadcasts a region of whole lines from one client. Lines the scanner
    * settles need no parsing: those with `ts` go out as they came, a run of
-   * them as one slice of the chunk; the rest are parsed one by one.
+   * them as one slice of the chunk; those without get `ts` added, a run of
+   * them as one string; the rest are parsed one by one. A run never mixes
+   * `logs` `line` messages with kept ones, so a slow client sheds only lines.
    */
   private receiveLines(client: Client, buffer: Buffer, start: number, end: number): void {
     // latin1: one character per byte, so positions in the text are positions in the buffer.
     const text = buffer.toString('latin1', start, end);
     const scanner = client.scanner;
-    let run = 0;
+    // The run being gathered: FORWARD lines from `runFrom`, or STAMP lines in `stamped`.
+    let runKind = SLOW;
+    let runLine = false;
+    let runFrom = 0;
     let runCount = 0;
+    let stamped = '';
+    let ts = '';
+    const endRun = (at: number) => {
+      if (runCount === 0) return;
+      if (runKind === FORWARD) this.forward(buffer.subarray(start + runFrom, start + at), runCount, runLine);
+      else this.forward(flat(stamped), runCount, runLine);
+      runCount = 0;
+      stamped = '';
+    };
     let at = 0;
     while (at < text.length) {
       const newline = text.indexOf('\n', at);
       const verdict = scanner.scan(text, at, newline);
-      if (verdict === FORWARD) {
-        if (runCount++ === 0) run = at;
+      if (verdict === SLOW) {
+        endRun(at);
+        runKind = SLOW;
+        this.receive(buffer.subarray(start + at, start + newline));
       } else {
-        if (runCount > 0) this.forward(buffer.subarray(start + run, start + at), runCount);
-        runCount = 0;
-        if (verdict === STAMP) this.forward(`${text.slice(at, newline - 1)},"ts":${Date.now()}}\n`, 1);
-        else this.receive(buffer.subarray(start + at, start + newline));
+        if (verdict !== runKind || scanner.logLine !== runLine) {
+          endRun(at);
+          runKind = verdict;
+          runLine = scanner.logLine;
+          runFrom = at;
+        }
+        runCount++;
+        if (verdict === STAMP) stamped += `${text.slice(at, newline - 1)},"ts":${(ts ||= String(Date.now()))}}\n`;
       }
       at = newline + 1;
     }
-    if (runCount > 0) this.forward(buffer.subarray(start + run, end), runCount);
+    endRun(at);
   }
 
-  /** Queues `count` encoded messages for every client. */
-  private forward(data: string | Buffer, count: number): void {
+  /** Queues `count` encoded messages for every client; `line` when they are all `logs` `line` messages. */
+  private forward(data: string | Buffer, count: number, line: boolean): void {
     this.counts.broadcast += count;
-    for (const client of this.clients) client.outbox.push(data, count);
+    for (const client of this.clients) if (!client.evicted) client.outbox.push(data, count, line);
+  }
+
+  /**
+   * Disconnects a client whose kept messages alone fill its queue: dropping
+   * them silently would leave it short of an exec or exit with nothing to
+   * show. What it has not read is dropped (counted); what it sent is still
+   * broadcast; if it ever reads again, its last line says why.
+   */
+  private evict(client: Client): void {
+    if (client.evicted) return;
+    client.evicted = true;
+    this.counts.disconnected++;
+    client.outbox.close();
+    const socket = client.socket;
+    const notice = encodeMessage({ tract: 'callosum', event: 'disconnected', reason: SLOW_CONSUMER_REASON, dropped: client.outbox.dropped, ts: Date.now() });
+    socket.end(notice, 'latin1');
+    const timer = setTimeout(() => {
+      this.readUnread(client);
+      socket.destroy();
+    }, EVICT_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    this.pace();
+  }
+
+  /**
+   * Reads and broadcasts everything a client sent that the server has not
+   * read yet, straight from its socket, before the socket is destroyed: a
+   * write to a peer that has closed fails (EPIPE) and Node then destroys the
+   * socket with whatever was still unread, which is where a sender's last
+   * kept messages (its exit) were lost while the server was pacing. Whatever
+   * Node has buffered comes first, then the kernel's receive queue, which
+   * holds everything a closed peer sent.
+   */
+  private readUnread(client: Client): void {
+    const socket = client.socket;
+    try {
+      // read() hands each buffered chunk to the 'data' handler, which takes it as usual.
+      while (socket.read() !== null);
+    } catch {
+      // Nothing buffered that Node will hand out.
+    }
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return;
+    for (let i = 0; i < UNREAD_CHUNKS; i++) {
+      // A fresh buffer each time: forwarded runs are slices of it.
+      const chunk = Buffer.allocUnsafe(UNREAD_CHUNK);
+      let bytes: number;
+      try {
+        bytes = fs.readSync(fd, chunk, 0, UNREAD_CHUNK, null);
+      } catch {
+        return; // EAGAIN: nothing more; ECONNRESET: everything was read
+      }
+      if (bytes === 0) return;
+      client.splitter.push(chunk.subarray(0, bytes));
+    }
   }
 
   /** One line the scanner could not settle: parsed, then forwarded or re-encoded, or ignored. */
@@ -273,7 +399,7 @@ export class CallosumServer {
     // Already stamped and pure ASCII (spacing or an escaped key the scan left
     // to the parser): forward the bytes as they came instead of re-encoding.
     if ('ts' in message && isAscii(line) && line[line.length - 1] !== 0x0d) {
-      this.forward(line.toString('latin1') + '\n', 1);
+      this.forward(flat(line.toString('latin1') + '\n'), 1, message.tract === 'logs' && message.event === 'line');
       return;
     }
     this.broadcast(message);
@@ -295,6 +421,16 @@ export class CallosumServer {
       // Already gone.
     }
   }
+}
+
+/**
+ * `text` as one flat string: a message built from slices of a whole read
+ * would otherwise keep that read's text alive for as long as any client
+ * holds the message (a number conversion flattens a string in place).
+ */
+function flat(text: string): string {
+  void Number(text);
+  return text;
 }
 
 function listen(server: net.Server, socketPath: string): Promise<void> {

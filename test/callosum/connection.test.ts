@@ -153,7 +153,7 @@ test('emitEach: one batch of lines, encoded once, arrives as one message per val
 
 test('backpressure: a producer waits while the server is behind, and is let go after paceMs if it never catches up', async () => {
   const tmp = tempDir();
-  const server = new CallosumServer({ socketPath: tmp.socket, paceBytes: 64 * 1024, stallMs: 60_000 });
+  const server = new CallosumServer({ socketPath: tmp.socket, paceBytes: 64 * 1024, stallMs: 60_000, progressMs: 60_000 });
   await server.start();
   // A client that never reads: the server stops reading from senders for its sake, so our queue fills.
   const stuck = await rawClientThatNeverReads(tmp.socket);

@@ -1,7 +1,7 @@
 import { CallosumConnection } from '../../callosum/connection.js';
 import { CallosumError } from '../../callosum/errors.js';
 import { encodeMessage, type CallosumMessage } from '../../callosum/protocol.js';
-import { CallosumServer } from '../../callosum/server.js';
+import { CallosumServer, SLOW_CONSUMER_REASON } from '../../callosum/server.js';
 import { parseSendArgs } from '../callosum/fields.js';
 import { PrettyPrinter, wantsColour } from '../callosum/pretty.js';
 import { COMMON_USAGE, parseCommand, UsageError, type Command, type Io } from '../command.js';
@@ -35,12 +35,16 @@ ${COMMON_USAGE}`;
 const listenUsage = `Usage: brainstem callosum listen [--tract T] [--event E] [--pretty]
 
 Prints every message broadcast on the journal's Callosum, one JSON object per
-line, until Ctrl-C. Reconnects when the server comes back.
+line, until Ctrl-C. Reconnects when the server comes back, and says on stderr
+when the connection is lost: a listener that falls too far behind is
+disconnected by the server (messages are missing then) rather than silently
+left without an exec or exit.
 
 Options:
   --tract T       only messages of tract T (repeatable)
   --event E       only messages of event E (repeatable)
-  --pretty        one aligned line per message (time, tract, event, fields), coloured on a terminal
+  --pretty        one aligned line per message (time, tract, event, fields), coloured on a terminal,
+                  control characters from the wire shown escaped (\\x1b)
 ${COMMON_USAGE}`;
 
 const sendUsage = `Usage: brainstem callosum send TRACT EVENT [key=value | key:=json ...]
@@ -88,8 +92,10 @@ async function serve(argv: string[], io: Io): Promise<number> {
   try {
     const signal = await stopped;
     await server.stop();
-    const { broadcast, ignored, dropped } = server.stats();
-    io.stderr.write(`brainstem callosum: stopped on ${signal} after broadcasting ${broadcast} messages (${ignored} ignored lines, ${dropped} dropped for slow clients)\n`);
+    const { broadcast, ignored, dropped, disconnected } = server.stats();
+    io.stderr.write(
+      `brainstem callosum: stopped on ${signal} after broadcasting ${broadcast} messages (${ignored} ignored lines, ${dropped} dropped for slow clients, ${disconnected} slow clients disconnected)\n`,
+    );
     return 0;
   } finally {
     dispose();
@@ -111,23 +117,39 @@ async function listen(argv: string[], io: Io): Promise<number> {
   const pretty = values.pretty ? new PrettyPrinter(wantsColour(io.stdout, io.env)) : undefined;
   const wanted = (message: CallosumMessage) => (tracts.size === 0 || tracts.has(message.tract)) && (events.size === 0 || events.has(message.event));
 
-  const connection = new CallosumConnection({ journal });
+  // Say when the server comes and goes: a listener that hears nothing, or misses something, should know why.
+  const say = (text: string) => io.stderr.write(`brainstem callosum: ${text}\n`);
+  let everConnected = false;
+  let toldSlow = false;
+  const connection = new CallosumConnection({
+    journal,
+    onStatus(connected) {
+      if (connected) {
+        say(`${everConnected ? 'reconnected to' : 'connected to'} ${connection.socketPath}`);
+        everConnected = true;
+      } else if (toldSlow) {
+        toldSlow = false;
+      } else {
+        say(`lost the connection to ${connection.socketPath} (the server stopped, or disconnected this listener for falling behind: messages may be missing); reconnecting`);
+      }
+    },
+  });
   const { stopped, dispose } = untilStopSignal();
   connection.start((message) => {
+    if (message.tract === 'callosum' && message.event === 'disconnected' && message.reason === SLOW_CONSUMER_REASON) {
+      say(`the server disconnected this listener: it fell too far behind, and ${Number(message.dropped) || 'some'} messages for it were dropped; reconnecting`);
+      toldSlow = true;
+    }
     if (wanted(message)) io.stdout.write(pretty ? `${pretty.format(message)}\n` : encodeMessage(message));
   });
-  // Say when the server comes and goes: a listener that hears nothing should know why.
-  let connected: boolean | undefined;
-  const status = setInterval(() => {
-    if (connection.isConnected === connected) return;
-    connected = connection.isConnected;
-    io.stderr.write(`brainstem callosum: ${connected ? 'connected to' : 'waiting for a server on'} ${connection.socketPath}\n`);
+  const waiting = setTimeout(() => {
+    if (!everConnected) say(`waiting for a server on ${connection.socketPath}`);
   }, 200);
   try {
     await stopped;
     return 0;
   } finally {
-    clearInterval(status);
+    clearTimeout(waiting);
     dispose();
     await connection.stop({ timeoutMs: 0 });
   }
