@@ -21,7 +21,7 @@ export interface EventFollowerOptions {
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_TAIL_BYTES = 1024 * 1024;
-const { O_RDONLY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 export class EventFollower {
   private day: string;
@@ -81,11 +81,16 @@ export class EventFollower {
 
   private open(file: string): boolean {
     try {
-      this.fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW);
+      // Never through a symlink, and never blocking on a FIFO planted where the log belongs.
+      this.fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch {
       return false;
     }
     const stat = fs.fstatSync(this.fd);
+    if (!stat.isFile()) {
+      this.close();
+      return false;
+    }
     this.identity = { dev: stat.dev, ino: stat.ino };
     this.offset = 0;
     this.tail = Buffer.alloc(0);

@@ -36,14 +36,19 @@ export async function readEvents(options: ReadEventsOptions = {}): Promise<Event
   return result;
 }
 
-const { O_RDONLY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 /** Calls `onLine` for each line of `file`, streamed; a missing or unreadable file has no lines. */
 async function eachLine(file: string, onLine: (line: string) => void): Promise<void> {
   let fd: number;
   try {
     // A symlink where the log belongs is not followed: it would show someone else's file as this journal's.
-    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW);
+    // Non-blocking, so a FIFO planted there cannot hang the reader; only a regular file is read.
+    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) {
+      fs.closeSync(fd);
+      return;
+    }
   } catch {
     return;
   }

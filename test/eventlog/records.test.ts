@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,6 +110,19 @@ test('readEvents: a day without a log gives no records; a bad day is a Validatio
   } catch (error) {
     assert.is((error as Error).name, 'ValidationError');
   }
+});
+
+test('readEvents never hangs or follows: a FIFO or a symlink where the log belongs reads as no records', async () => {
+  const journal = tempJournal();
+  const file = eventsFile(journal);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('mkfifo', [file]);
+  assert.equal(await readEvents({ journal }), { records: [], skipped: 0 });
+  fs.rmSync(file);
+  const elsewhere = path.join(path.dirname(journal), 'elsewhere.jsonl');
+  fs.writeFileSync(elsewhere, JSON.stringify({ type: 'rejected', source: 'x', reason: 'y', seq: 1, at: 1 }) + '\n');
+  fs.symlinkSync(elsewhere, file);
+  assert.equal(await readEvents({ journal }), { records: [], skipped: 0 });
 });
 
 test('readEvents streams: a large day (200,000 records, 30 MB) reads without holding the file in one string', async () => {
