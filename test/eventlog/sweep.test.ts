@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { DateTime } from 'luxon';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createBus, ManagedProcess, project, readEvents, sweepOrphans, type EventRecord } from '../../src/index.js';
+import { createBus, ManagedProcess, project, readEvents, Supervisor, sweepOrphans, type EventRecord } from '../../src/index.js';
 import { cgroupBase, containment } from '../../src/host/containment.js';
 import { dayOf } from '../../src/journal/day.js';
 import { fixture, logTexts, tempJournal, until } from '../helpers.js';
@@ -204,6 +204,28 @@ test("yesterday's log is swept too; an ended record is not", async () => {
   assert.equal((await sweepOrphans({ journal, grace: 1000 })).map((each) => each.ref), ['from-yesterday']);
   assert.not.ok(running(leftOver));
   assert.ok(running(ended));
+});
+
+test('a Supervisor sweeps its journal on start(), before its services run; with sweep: false it does not', async () => {
+  const journal = tempJournal();
+  const kept = detachedSleep();
+  const host = deadHost();
+  forge(journal, [runningRecord({ ref: 'left-by-a-dead-runtime', pid: kept, pidStart: startTimeOf(kept), host })]);
+  const unswept = new Supervisor({ journal, bus: createBus(), callosum: false, sweep: false }).add('idle', ['sleep', '300']);
+  await unswept.start();
+  await unswept.stop();
+  assert.ok(running(kept), 'sweep: false leaves it');
+
+  const sup = new Supervisor({ journal, bus: createBus(), callosum: false }).add('idle', ['sleep', '300']);
+  try {
+    await sup.start();
+    assert.not.ok(running(kept), 'swept by start()');
+    const swept = (await readEvents({ journal })).records.filter((record) => record.swept);
+    assert.equal(swept.map((record) => (record as { ref: string }).ref), ['left-by-a-dead-runtime']);
+    assert.is(sup.status()[0]!.state, 'up', 'its own service untouched');
+  } finally {
+    await sup.stop();
+  }
 });
 
 test('a bad grace is a ValidationError; a journal without logs sweeps nothing', async () => {
