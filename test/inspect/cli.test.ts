@@ -147,6 +147,17 @@ test('brainstem inspect shows services: replayed from an earlier `brainstem up`,
   }
 });
 
+test("brainstem inspect refuses another user's journal before it listens or serves anything", async () => {
+  const journal = tempJournal();
+  fs.mkdirSync(journal, { mode: 0o700 });
+  fs.chownSync(journal, 65534, 65534);
+  const result = await execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--journal', journal], { reject: false, timeout: 20_000 });
+  assert.is(result.exitCode, 1);
+  assert.match(result.stderr, /belongs to uid 65534, not to you/);
+  assert.not.match(result.stdout, /http:/);
+  assert.not.ok(fs.existsSync(path.join(journal, 'health')), 'nothing made inside it');
+});
+
 test('brainstem inspect refuses a bad port with a usage error', async () => {
   const result = await execa('node', ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--port', 'eighty'], { reject: false });
   assert.is(result.exitCode, 2);
