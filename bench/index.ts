@@ -24,6 +24,7 @@ import { benchMemory } from './memory.js';
 import { benchRollover } from './rollover.js';
 import { benchScale } from './scale.js';
 import { benchSpawnOverhead } from './spawn-overhead.js';
+import { benchSupervisor } from './supervisor.js';
 import { benchTasks } from './tasks.js';
 
 interface Args {
@@ -94,6 +95,7 @@ try {
   await step('6', 'rollover', () => benchRollover(ctx));
   await step('eventlog', 'event log: flood on/off, 10,000 short tasks', () => benchEventLog(ctx));
   await step('tasks', 'task queue: 1,000 tasks on 10 names against runTask 10 at a time', () => benchTasks({ journal, dir, reps: args.reps }));
+  await step('supervisor', 'supervisor: restart latency, a crash loop, 200 idle services', () => benchSupervisor({ journal, reps: args.reps }));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -109,6 +109,7 @@ export const serviceMachine = setup({
     },
     noReadiness: ({ context }) => context.policy.ready === null,
     notTimedOut: ({ context }) => !context.timedOut,
+    noDelay: ({ context }) => context.delayMs === 0,
     restartRequested: ({ context }) => context.restartRequested,
   },
   actions: {
@@ -251,6 +252,8 @@ export const serviceMachine = setup({
     },
     backoff: {
       entry: { type: 'announce', params: { to: 'backoff' } },
+      // A zero delay is announced, then taken at once: a timer of 0 ms would still cost a turn of the event loop per restart.
+      always: { guard: 'noDelay', target: 'starting', actions: 'countRestart' },
       on: {
         STOP: 'stopped',
         RESTART: { target: 'starting', actions: 'countRestart' },
