@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The cgroup v2 files the runtime reads and writes: where the host's own
+ * cgroup is, whether the host may make cgroups below it and step into them,
+ * and what is in one.
+ */
+export interface Hierarchy {
+  /** `<the host's cgroup>/brainstem-<pid>`: the children's cgroups are made in it. */
+  base: string;
+  /** The host's own cgroup.procs, open: writing our pid there moves the host home. */
+  homeFd: number;
+  /** `cgroup.kill` exists (Linux 5.14). */
+  kill: boolean;
+}
+
+let found: Hierarchy | null | undefined;
+
+/**
+ * The hierarchy the children's cgroups go in, or null where none can be made
+ * (not Linux, no cgroup2 mount, not writable, `BRAINSTEM_CONTAINMENT=process-group`).
+ * Looked for once: the host makes its directory and steps into a probe cgroup and back.
+ */
+export function hierarchy(): Hierarchy | null {
+  if (found !== undefined) return found;
+  found = null;
+  if (process.platform !== 'linux' || process.env.BRAINSTEM_CONTAINMENT === 'process-group') return null;
+  let base: string | undefined;
+  let homeFd: number | undefined;
+  try {
+    const home = ownCgroupDir();
+    // The watchdog's shell splits its list on whitespace and matches it with patterns.
+    if (home === null || /[\s*?[\]\\]/.test(home)) return null;
+    base = path.join(home, `brainstem-${process.pid}`);
+    fs.mkdirSync(base, { recursive: true });
+    homeFd = fs.openSync(path.join(home, 'cgroup.procs'), 'w');
+    // Can the host step into a cgroup of its own and back? That is what every spawn does.
+    const probe = path.join(base, 'probe');
+    fs.mkdirSync(probe);
+    try {
+      fs.writeFileSync(path.join(probe, 'cgroup.procs'), String(process.pid));
+      fs.writeSync(homeFd, String(process.pid));
+    } finally {
+      fs.rmdirSync(probe);
+    }
+    found = { base, homeFd, kill: fs.existsSync(path.join(base, 'cgroup.kill')) };
+  } catch {
+    if (homeFd !== undefined) fs.closeSync(homeFd);
+    if (base !== undefined) removeCgroup(base);
+  }
+  return found;
+}
+
+/** The host's cgroup v2 directory: the `0::` line of /proc/self/cgroup under the cgroup2 mount. */
+function ownCgroupDir(): string | null {
+  const own = /^0::(\/.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+  if (own === undefined) return null;
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!right?.startsWith('cgroup2 ')) continue;
+    const fields = left!.split(' ');
+    // Octal escapes (\040 for a space) as the kernel writes them.
+    const unescape = (text: string) => text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    const root = unescape(fields[3]!);
+    const mountPoint = unescape(fields[4]!);
+    // A mount of part of the hierarchy (a container's cgroup namespace) shows paths below its root.
+    if (root !== '/' && !own.startsWith(root)) continue;
+    return path.join(mountPoint, root === '/' ? own : own.slice(root.length));
+  }
+  return null;
+}
+
+/** Moves the host (all its threads) into `cgroup`; what it forks from now on starts there. */
+export function moveHostInto(cgroup: string): void {
+  fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(process.pid));
+}
+
+/** Moves the host back into its own cgroup after a spawn. */
+export function moveHostHome(): void {
+  try {
+    fs.writeSync(found!.homeFd, String(process.pid));
+  } catch (error) {
+    // A host left inside a child's cgroup would be ended with it: stop using cgroups rather than risk that.
+    found = null;
+    throw error;
+  }
+}
+
+/** Ends every member at once (`cgroup.kill`), else SIGKILLs each member found; false when nothing was signalled. */
+export function killCgroup(cgroup: string): boolean {
+  if (found?.kill) {
+    try {
+      fs.writeFileSync(path.join(cgroup, 'cgroup.kill'), '1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  let reached = false;
+  for (const member of members(cgroup)) reached = signalProcess(member, 'SIGKILL') || reached;
+  return reached;
+}
+
+/** Removes an empty cgroup; false while it still has members. */
+export function removeCgroup(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** The pids in `cgroup` (none once it is gone). */
+export function members(cgroup: string): number[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter(Boolean).map(Number);
+}
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the parenthesised name), or undefined once it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signals one process (a negative pid: a group); one that is already gone is not an error. */
+export function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
