@@ -25,15 +25,26 @@ export interface EventLogContents {
  * that is not a real `YYYYMMDD` date rejects with a `ValidationError`.
  */
 export async function readEvents(options: ReadEventsOptions = {}): Promise<EventLogContents> {
+  const records: EventRecord[] = [];
+  const skipped = await eachRecord(options, (record) => void records.push(record));
+  return { records, skipped };
+}
+
+/**
+ * Calls `onRecord` for each record of a day's log as it is read, for a
+ * reader that need not hold the day (`brainstem events`); resolves with the
+ * number of lines skipped, as `readEvents` counts them.
+ */
+export async function eachRecord(options: ReadEventsOptions, onRecord: (record: EventRecord) => void): Promise<number> {
   const day = options.day === undefined ? dayOf(Date.now()) : checkDay(options.day);
-  const result: EventLogContents = { records: [], skipped: 0 };
+  let skipped = 0;
   await eachLine(eventLogPath(resolveJournal(options.journal), day), (line) => {
     if (line.trim() === '') return;
     const record = parseRecord(line);
-    if (record) result.records.push(record);
-    else result.skipped++;
+    if (record) onRecord(record);
+    else skipped++;
   });
-  return result;
+  return skipped;
 }
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;

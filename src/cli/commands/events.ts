@@ -1,5 +1,5 @@
 import { EventFollower } from '../../eventlog/follow.js';
-import { readEvents } from '../../eventlog/read.js';
+import { eachRecord } from '../../eventlog/read.js';
 import type { EventRecord } from '../../eventlog/record.js';
 import { ValidationError } from '../../errors.js';
 import { checkDay } from '../../journal/day.js';
@@ -33,8 +33,8 @@ export const events: Command = {
       if (!types || types.has(record.type)) io.stdout.write(`${toLine(record)}\n`);
     };
     if (values.follow) return follow(journal, day, print);
-    const { records, skipped } = await readEvents({ journal, day });
-    for (const record of records) print(record);
+    // Printed as read: a day of a million records is never held whole.
+    const skipped = await eachRecord({ journal, day }, print);
     if (skipped > 0) io.stderr.write(`brainstem events: skipped ${skipped} line${skipped === 1 ? '' : 's'} that are not records (torn or invalid)\n`);
     return 0;
   },
