@@ -219,6 +219,27 @@ test('projectServices(bus.history()) equals status()', async () => {
   assert.equal([...projectServices(bus.history()).values()], sup.status());
 });
 
+test('a run that exits leaving a grandchild on its pipes is reported at once, its leftovers ended before the next run', async () => {
+  const { sup, bus } = supervisor();
+  const grandchildren: number[] = [];
+  bus.on('line', (e) => {
+    const match = /^grandchild (\d+)$/.exec(e.line);
+    if (match) grandchildren.push(Number(match[1]));
+  });
+  let leftoverAtRestart: boolean | undefined;
+  bus.on('service', (e) => {
+    // The next run is about to start: the previous run's grandchild must be gone already.
+    if (e.to === 'starting' && e.restarts === 1) leftoverAtRestart = grandchildren.length > 0 && isAlive(grandchildren[0]!);
+  });
+  // drainTimeout stays at its default (2 s): the exit is reported once the group is ended, not after the bound.
+  sup.add('leaky', [fixture('leaves_grandchild_holding_stdout.sh')], { backoff: [0, 600_000], ready: { line: 'never printed' } });
+  void sup.start().catch(() => {});
+  await until(() => stateOf(sup, 'leaky') === 'backoff' && sup.status()[0]!.restarts === 1, 'the second run ended');
+  assert.is(leftoverAtRestart, false, 'the first run left nothing running when the second started');
+  assert.is(grandchildren.length, 2);
+  await until(() => !isAlive(grandchildren[1]!), 'the second grandchild gone');
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
