@@ -147,6 +147,8 @@ services('the history slider replays services too', async (ctx) => {
   await pick(page, 'crashy');
   await page.waitForSelector('#service-chart .node.current[data-state="up"]', WAIT);
   assert.is(await page.locator('#service-chart .edge.path[data-to="backoff"]').count(), 0, 'nothing from after that moment');
+  // INSPECTOR_REPLAY_SCREENSHOT=docs/inspector-replay.png refreshes the docs' picture of a replay.
+  if (process.env.INSPECTOR_REPLAY_SCREENSHOT) await page.screenshot({ path: process.env.INSPECTOR_REPLAY_SCREENSHOT, fullPage: true });
   const quitterEvents = history.slice(0, firstUp + 1).filter((e) => e.type === 'service' && e.service === 'quitter') as Stamped<'service'>[];
   const quitterThen = quitterEvents.at(-1)?.to;
   if (quitterThen) await page.waitForSelector(row('quitter', quitterThen), WAIT);

@@ -26,6 +26,8 @@ const state = {
   /** The service the user picked; null: follow the one that changed last. */
   pickedService: null,
   markService: () => {},
+  /** Processes this page got line events of: their tail comes from those, never from the file (which may be ahead of the slider). */
+  refsWithLines: new Set(),
   /** A service or queue event was seen: the services panel is shown (also when replayed to before it). */
   supervised: false,
 };
@@ -43,7 +45,10 @@ function receive(events) {
     state.events.push(event);
     state.lastSeq = event.seq;
     noteSupervised(event);
-    if (event.type === 'line') state.lines++;
+    if (event.type === 'line') {
+      state.lines++;
+      state.refsWithLines.add(event.ref);
+    }
   }
   if (state.lines > MAX_LINES) trimLines();
   scheduleRender();
@@ -190,7 +195,7 @@ function renderSelected(view, ref, earlier) {
   const tail = mine.filter((event) => event.type === 'line').slice(-TAIL);
   // A process this page saw no line of (it ran before the page, or in another runtime): its log file's tail.
   const logPath = row?.logPath || logged?.logPath;
-  const fromFile = tail.length > 0 ? [] : logged?.tail?.length ? logged.tail : logPath ? fileTail(ref, logPath, row?.state ?? 'logged') : [];
+  const fromFile = state.refsWithLines.has(ref) ? [] : logged?.tail?.length ? logged.tail : logPath ? fileTail(ref, logPath, row?.state ?? 'logged') : [];
   const lines = [
     ...fromFile.slice(-(TAIL - tail.length)).map((l) => logLine(l.time.slice(11), l.stream, l.line)),
     ...tail.map((event) => logLine(formatTime(event.at), event.stream, event.line)),
@@ -240,6 +245,7 @@ function connect() {
     state.lines = 0;
     state.earlier = [];
     state.supervised = false;
+    state.refsWithLines = new Set();
     if (state.cursor !== null) state.cursor = Math.min(state.cursor, hello.replay + hello.history);
     scheduleRender();
   });
