@@ -99,8 +99,10 @@ export function writeEventLog({ bus, journal }: EventLogInput): () => void {
       // Read now, while the child surely exists: its start time is what tells it from a later process with its pid.
       if (transition.to === 'running' && transition.pid !== undefined) {
         const stat = readStat(transition.pid);
-        fields.pgid = stat?.pgid ?? transition.pid;
-        if (stat) fields.pidStart = stat.start;
+        // Only our own child: a pid already reaped and reused must not lend the record another process's start time.
+        const ours = stat !== undefined && stat.ppid === process.pid;
+        fields.pgid = ours ? stat.pgid : transition.pid;
+        if (ours) fields.pidStart = stat.start;
       }
     }
     pending.push({ type, event, fields });
