@@ -127,6 +127,60 @@ test('a script that never stops its connection still delivers its kept message, 
   tmp.cleanup();
 });
 
+test('flush() resolves with 0 once every kept message queued so far is written, behind the lines queued before them', async () => {
+  const tmp = tempDir();
+  const { heard, stop } = await serverWithListener(tmp.socket);
+  const connection = new CallosumConnection({ socketPath: tmp.socket });
+  connection.start();
+  try {
+    await waitFor('connected', () => connection.isConnected);
+    connection.emitEach('logs', 'line', { ref: 'f' }, 'line', Array.from({ length: 5000 }, (_, i) => `line ${i}`));
+    for (let i = 0; i < 100; i++) connection.emit('test', 'kept', { ref: 'f', i });
+    assert.is(await connection.flush(20_000), 0);
+    assert.is(connection.stats().queuedKept, 0);
+    await waitFor('every kept message heard', () => heard.filter((m) => m.event === 'kept').length === 100);
+    assert.equal(heard.filter((m) => m.event === 'kept').map((m) => m.i), Array.from({ length: 100 }, (_, i) => i));
+    assert.is(await connection.flush(), 0, 'nothing queued: at once');
+  } finally {
+    await connection.stop();
+    await stop();
+    tmp.cleanup();
+  }
+});
+
+test('flush() with no server: resolves (never rejects) after its timeout with how many kept messages still wait', async () => {
+  const tmp = tempDir();
+  const connection = new CallosumConnection({ socketPath: tmp.socket });
+  connection.start();
+  // flush() keeps nothing alive, so this test must.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    for (let i = 0; i < 3; i++) connection.emit('test', 'kept', { i });
+    connection.emit('logs', 'line', { line: 'x' }, { sheddable: true });
+    assert.is(await connection.flush(100), 3);
+    // A message emitted after the call is not waited for.
+    const flushing = connection.flush(100);
+    connection.emit('test', 'later');
+    assert.is(await flushing, 3);
+    assert.is(await new CallosumConnection({ socketPath: tmp.socket }).flush(100), 0, 'a connection never started has nothing of its own');
+  } finally {
+    clearInterval(alive);
+    await connection.stop({ timeoutMs: 0 });
+    tmp.cleanup();
+  }
+});
+
+test('a script that starts a long flush() and never awaits it still exits by itself', async () => {
+  const tmp = tempDir();
+  const script = startChild(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'callosum_flush_and_leave.ts'), tmp.socket]);
+  const timer = setTimeout(() => script.child.kill('SIGKILL'), 30_000);
+  const code = await script.exited;
+  clearTimeout(timer);
+  assert.is(code, 0, `exited on its own, long before flush's 60 s (stderr: ${script.stderr()})`);
+  assert.equal(script.lines, [], 'the flush never settled: the host did not wait for it');
+  tmp.cleanup();
+});
+
 test('emitEach: one batch of lines, encoded once, arrives as one message per value with the shared fields', async () => {
   const tmp = tempDir();
   const { heard, stop } = await serverWithListener(tmp.socket);

@@ -69,7 +69,7 @@ test('senders that write kept messages and close at once while the server holds 
       sender.socket.write(flood);
       sender.socket.write(kept);
       // Gone, with the echo unread, once the kernel has taken its last write: a host that exits right after.
-      await new Promise((resolve) => sender.socket.end(resolve));
+      await new Promise<void>((resolve) => sender.socket.end(() => resolve()));
       sender.socket.destroy();
     }
     await waitFor('every kept message at the live listener', () => live.state.kept.length === senders * perSender, 60_000);

@@ -1,6 +1,7 @@
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { PrettyPrinter } from '../../src/cli/callosum/pretty.js';
 import { tempJournal, until } from '../helpers.js';
@@ -115,6 +116,87 @@ test('listen waits for a server that is not there yet, then hears it', async () 
 test('pretty colours on a terminal', () => {
   const line = new PrettyPrinter(true).format({ tract: 'logs', event: 'exit', ts: 0, exit_code: 1 });
   assert.match(line, /\x1b\[31mexit/);
+});
+
+test('20 short runs in a row with a live listener: every exit arrives', async () => {
+  await withServer(async (journal, started) => {
+    const exits = await listener(journal, started, ['--tract', 'logs', '--event', 'exit']);
+    const runs = 20;
+    for (let i = 0; i < runs; i++) {
+      const run = await runBin(['run', '--journal', journal, '--name', `r${i}`, '--', 'seq', '20000']);
+      assert.is(run.code, 0, run.stderr);
+    }
+    await until(() => jsonLines(exits.stdout).length >= runs, 'all 20 exits', 30_000);
+    assert.equal(
+      jsonLines(exits.stdout).map((m) => m.name),
+      Array.from({ length: runs }, (_, i) => `r${i}`),
+    );
+  });
+});
+
+test('a stopped (SIGSTOP) listener beside a live one: the live one gets at least 99% of a 300,000-line run and its exit; the stopped one is disconnected, says so and reconnects', async () => {
+  await withServer(async (journal, started) => {
+    const stalled = await listener(journal, started);
+    const live = net.connect(socketOf(journal));
+    let lines = 0;
+    let partial = '';
+    const kept: string[] = [];
+    live.setEncoding('latin1');
+    live.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      for (const part of parts) {
+        if (part.includes('"event":"line"')) lines++;
+        else if (part.includes('"tract":"logs"')) kept.push(part);
+      }
+    });
+    live.on('error', () => {});
+    await new Promise((resolve) => live.once('connect', resolve));
+    try {
+      stalled.child.kill('SIGSTOP');
+      const total = 300_000;
+      const run = await runBin(['run', '--journal', journal, '--name', 'big', '--', 'seq', String(total)]);
+      assert.is(run.code, 0, run.stderr);
+      await until(() => kept.some((line) => line.includes('"event":"exit"')), 'the exit at the live listener', 30_000);
+      const exit = JSON.parse(kept.find((line) => line.includes('"event":"exit"'))!) as { lines_shed: number };
+      assert.ok(lines >= total * 0.99, `the live listener got ${lines} of ${total} lines`);
+      assert.is(exit.lines_shed, total - lines, 'the exit counts what the live listener missed');
+
+      // While it is stopped, kept messages alone fill its queue at the server: 12 MB of them.
+      const sender = net.connect(socketOf(journal));
+      sender.on('error', () => {});
+      sender.on('data', () => {});
+      for (let i = 0; i < 120; i++) {
+        let batch = '';
+        for (let j = 0; j < 1000; j++) batch += `{"tract":"test","event":"tick","i":${i * 1000 + j},"ts":1,"pad":"${'x'.repeat(60)}"}\n`;
+        if (!sender.write(batch)) await new Promise((resolve) => sender.once('drain', resolve));
+      }
+      await new Promise<void>((resolve) => sender.end(() => resolve()));
+      stalled.child.kill('SIGCONT');
+      await stalled.waitFor('stderr', /disconnected this listener/);
+      await stalled.waitFor('stderr', `reconnected to ${socketOf(journal)}`);
+      sender.destroy();
+    } finally {
+      stalled.child.kill('SIGCONT');
+      live.destroy();
+    }
+  });
+});
+
+test('pretty escapes control characters from the wire, and one huge event name does not pad the lines after it', () => {
+  const pretty = new PrettyPrinter(false);
+  const hostile = pretty.format({ tract: 'logs\x1b]0;pwned\x07', event: 'li\x9bne', ts: 0, line: '\x1b[2J\x1b[Hcleared\x7f', 'k\re': 'v' });
+  assert.not.match(hostile, /[\x00-\x08\x0a-\x1f\x7f-\x9f]/, 'no raw control character');
+  assert.ok(hostile.includes('logs\\x1b]0;pwned\\x07'), hostile);
+  assert.ok(hostile.includes('li\\x9bne'), hostile);
+  // A value that needs quoting is shown as JSON, which escapes C0 its own way; DEL and C1 as \\xNN.
+  assert.ok(hostile.includes('line="\\u001b[2J\\u001b[Hcleared\\x7f"'), hostile);
+  assert.ok(hostile.includes('k\\x0de='), hostile);
+  const huge = pretty.format({ tract: 'logs', event: 'e'.repeat(100_000), ts: 0 });
+  assert.ok(huge.includes('e'.repeat(100_000)), 'a huge name is shown whole');
+  const after = pretty.format({ tract: 'logs', event: 'exec', ts: 0, name: 'sh' });
+  assert.ok(after.length < 100, `the next line is not padded to it: ${after.length} characters`);
+  assert.match(after, /^\d\d:\d\d:\d\d\.\d{3}  logs\s+exec\s+name=sh$/);
 });
 
 test('send without a server exits 1 and says how to start one; bad arguments are usage errors', async () => {
