@@ -7,14 +7,22 @@ import { ROOT, runBin } from './bin.js';
 
 const test = suite('cli: brainstem chart');
 
-test("docs/lifecycle.md's mermaid chart is exactly what `brainstem chart --format mermaid` prints", async () => {
-  const result = await runBin(['chart', '--format', 'mermaid']);
-  assert.is(result.code, 0, result.stderr);
-  const readme = fs.readFileSync(path.join(ROOT, 'docs/lifecycle.md'), 'utf8');
-  const block = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(block, 'docs/lifecycle.md has a ```mermaid block');
-  // When this fails, the machine changed: paste the new output of `brainstem chart` into docs/lifecycle.md.
-  assert.fixture(block, result.stdout);
+/** Every ```mermaid block of the README and the docs pages, by file. */
+function mermaidBlocks(): { file: string; block: string }[] {
+  const files = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  return files.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => ({ file, block: m[1]! })));
+}
+
+test("the docs' mermaid charts (docs/lifecycle.md, docs/inspector.md) are exactly what `brainstem chart` prints for each machine", async () => {
+  const blocks = mermaidBlocks();
+  for (const [machine, initial] of [['process', 'spawning'], ['service', 'waiting']] as const) {
+    const result = await runBin(['chart', '--machine', machine, '--format', 'mermaid']);
+    assert.is(result.code, 0, result.stderr);
+    const copies = blocks.filter(({ block }) => block.startsWith(`stateDiagram-v2\n  [*] --> ${initial}\n`));
+    assert.ok(copies.length > 0, `a docs page shows the ${machine} chart`);
+    // When this fails, the machine changed: paste the new output of `brainstem chart --machine <m>` into that page.
+    for (const { file, block } of copies) assert.fixture(block, result.stdout, file);
+  }
 });
 
 test('mermaid is the default and names every state, the initial one and the final ones', async () => {
