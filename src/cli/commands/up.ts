@@ -10,7 +10,7 @@ import { startInspector, type Inspector } from '../../inspect/server.js';
 import { resolveJournal } from '../../journal/paths.js';
 import { closeCallosumLinks } from '../../process/callosum-link.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
-import { COMMON_USAGE, parseCommand, UsageError, type Command, type Io } from '../command.js';
+import { parseCommand, UsageError, type Command, type Io } from '../command.js';
 import { onStopSignal } from '../signals.js';
 import { narrate } from '../up/narrate.js';
 import { PrefixedOutput } from '../up/output.js';
@@ -32,7 +32,9 @@ Options:
   -c, --config FILE  brainstem.json (JSON when it ends in .json) or a Procfile
   --inspect          also serve the inspector page; its URL is printed
   --port P           the inspector's port on 127.0.0.1 (default: any free port)
-${COMMON_USAGE.replace('(default: $JOURNAL_PATH, else ./journal)', '(default: the file\'s "journal", else $JOURNAL_PATH, else ./journal)')}`;
+  --journal DIR      journal root (default: the file's "journal", relative to
+                     it, else $JOURNAL_PATH, else ./journal)
+  -h, --help         show this help`;
 
 export const up: Command = {
   name: 'up',
@@ -89,7 +91,7 @@ async function runServices(config: Config, journal: string, inspect: { port: num
   let inspector: Inspector | undefined;
   try {
     out.say(Date.now(), `${names.length} service${names.length === 1 ? '' : 's'} from ${config.file}${config.envFile ? ` (and ${config.envFile})` : ''}; journal ${journal}`);
-    for (const { name, cmd, options } of config.services) supervisor.add(name, cmd, options);
+    for (const { name, cmd, options } of dependencyOrder(config.services)) supervisor.add(name, cmd, options);
     server = await serveCallosum(journal);
     const socket = path.join(journal, 'health', 'callosum.sock');
     out.say(Date.now(), server ? `serving Callosum on ${socket}` : `joined the Callosum server on ${socket}`);
@@ -123,14 +125,31 @@ async function runServices(config: Config, journal: string, inspect: { port: num
   }
 }
 
+/** The services with each one after those it names in `after` (the Supervisor takes an `after` name only once added), else in file order. */
+function dependencyOrder(services: Config['services']): Config['services'] {
+  const ordered: Config['services'] = [];
+  const placed = new Set<string>();
+  const place = (service: Config['services'][number]) => {
+    if (placed.has(service.name)) return;
+    placed.add(service.name);
+    for (const name of service.options.after ?? []) place(services.find((each) => each.name === name)!);
+    ordered.push(service);
+  };
+  services.forEach(place);
+  return ordered;
+}
+
 /** Resolves once every service is `stopped` or `failed`. */
 function everyServiceEnded(supervisor: Supervisor, bus: ReturnType<typeof createBus>): Promise<void> {
   return new Promise((resolve) => {
-    const off = bus.on('service', () => {
-      if (!supervisor.status().every((row) => row.state === 'stopped' || row.state === 'failed')) return;
-      off();
-      resolve();
-    });
+    // A `service` event is announced on entering its state, before the snapshot shows it: check after the turn.
+    const off = bus.on('service', () =>
+      setImmediate(() => {
+        if (!supervisor.status().every((row) => row.state === 'stopped' || row.state === 'failed')) return;
+        off();
+        resolve();
+      }),
+    );
   });
 }
 

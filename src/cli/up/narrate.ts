@@ -52,7 +52,7 @@ function describeService(event: Stamped<'service'>, options: ServiceOptions): st
     case 'backoff': {
       const tempfail = options.tempfail ?? SERVICE_DEFAULTS.tempfail;
       const why = exitCode === tempfail.code ? `${ended} (temporary failure)` : from === 'starting' && exitCode !== undefined ? `${ended} before it was up` : ended;
-      return `${name} ${why}, restarting in ${seconds(delayMs ?? 0)} (restart ${restarts + 1})`;
+      return `${name} ${why}, restarting ${delayMs ? `in ${seconds(delayMs)}` : 'at once'} (restart ${restarts + 1})`;
     }
     case 'failed': {
       if (from === 'starting' && (options.restart ?? SERVICE_DEFAULTS.restart) === 'never') return `${name} ${ended} before it was up; not restarted (restart: never)`;
