@@ -37,7 +37,7 @@ test('names every export of src/index.ts', () => {
 
 test('documents every SpawnOptions and RunTaskOptions option', () => {
   const options = [...source('src/process/options.ts').split('export interface SpawnOptions {')[1]!.split('\n}')[0]!.matchAll(/^  (\w+)\?:/gm)].map((match) => match[1]!);
-  options.push('timeout', 'inspect');
+  options.push('timeout', 'inspect', 'cancelSignal', 'onSpawn');
   assert.ok(options.length > 10);
   const missing = options.filter((option) => !readme.includes(`| \`${option}\``));
   assert.equal(missing, [], 'options without a row in the README');
