@@ -32,6 +32,7 @@ export type SignalEvent = { type: 'SIGNAL'; signal: NodeJS.Signals };
 export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive }) => {
   let pid: number | undefined;
   let exited = false;
+  let stopped = false;
 
   let failed = false;
   const fail = (error: NodeJS.ErrnoException) => {
@@ -39,56 +40,68 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
     failed = true;
     sendBack({ type: 'SPAWN_FAILED', error: new SpawnError(input.name, input.cmd, error.code, spawnReason(input, error), { cause: error }) });
   };
-  let group: ChildGroup | undefined;
-  let subprocess: ReturnType<typeof execa>;
+  let members: ChildGroup;
   try {
-    group = ChildGroup.create(input.ref ?? input.name);
-    subprocess = group.spawnInside(() => spawnOrCatch(() => spawnChild(input), fail));
+    members = ChildGroup.create(input.ref ?? input.name);
   } catch (error) {
-    group?.end();
-    // A dropped spawn reports its reason (EMFILE) through `fail` on the next tick.
-    if (!(error instanceof DroppedSpawn)) fail(error as NodeJS.ErrnoException);
+    fail(error as NodeJS.ErrnoException);
     return () => {};
   }
-  const members = group;
-  // execa resumes unread pipes on the next turn; keep them paused until the pipe readers attach.
-  subprocess.stdout!.pause();
-  subprocess.stderr!.pause();
-  // Options execa refuses before spawning (a cwd that is a file) never emit 'error': the result says it.
-  subprocess.then(
-    (result) => {
-      if (pid !== undefined || !result.failed) return;
-      members.end();
-      const cause = result.cause instanceof Error ? (result.cause as NodeJS.ErrnoException) : undefined;
-      fail(Object.assign(new Error(cause?.message ?? result.shortMessage), { code: cause?.code ?? result.code }));
-    },
-    () => {},
-  );
 
-  subprocess.once('spawn', () => {
-    pid = subprocess.pid!;
-    members.started(pid);
-    sendBack({ type: 'SPAWNED', pid, stdout: subprocess.stdout!, stderr: subprocess.stderr! });
-  });
-  // `on` for the events that stay subscribed while the child lives: a once-wrapper per event per child adds up.
-  subprocess.on('error', (error: NodeJS.ErrnoException) => {
-    // An error before 'spawn' means no 'exit' will ever come.
-    if (pid !== undefined) return;
-    subprocess.stdout?.destroy();
-    subprocess.stderr?.destroy();
-    members.end();
-    fail(error);
-  });
-  subprocess.on('exit', (code, signal) => {
-    exited = true;
-    sendBack({ type: 'EXITED', exitCode: code ?? -(constants.signals[signal as NodeJS.Signals] ?? 0), signal });
-  });
+  const start = () => {
+    if (stopped) return;
+    let subprocess: ReturnType<typeof execa>;
+    try {
+      subprocess = members.spawnInside(() => spawnOrCatch(() => spawnChild(input), fail));
+    } catch (error) {
+      members.end();
+      // A dropped spawn reports its reason (EMFILE) through `fail` on the next tick.
+      if (!(error instanceof DroppedSpawn)) fail(error as NodeJS.ErrnoException);
+      return;
+    }
+    // execa resumes unread pipes on the next turn; keep them paused until the pipe readers attach.
+    subprocess.stdout!.pause();
+    subprocess.stderr!.pause();
+    // Options execa refuses before spawning (a cwd that is a file) never emit 'error': the result says it.
+    subprocess.then(
+      (result) => {
+        if (pid !== undefined || !result.failed) return;
+        members.end();
+        const cause = result.cause instanceof Error ? (result.cause as NodeJS.ErrnoException) : undefined;
+        fail(Object.assign(new Error(cause?.message ?? result.shortMessage), { code: cause?.code ?? result.code }));
+      },
+      () => {},
+    );
+    subprocess.once('spawn', () => {
+      pid = subprocess.pid!;
+      members.started(pid);
+      sendBack({ type: 'SPAWNED', pid, stdout: subprocess.stdout!, stderr: subprocess.stderr! });
+    });
+    // `on` for the events that stay subscribed while the child lives: a once-wrapper per event per child adds up.
+    subprocess.on('error', (error: NodeJS.ErrnoException) => {
+      // An error before 'spawn' means no 'exit' will ever come.
+      if (pid !== undefined) return;
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+      members.end();
+      fail(error);
+    });
+    subprocess.on('exit', (code, signal) => {
+      exited = true;
+      sendBack({ type: 'EXITED', exitCode: code ?? -(constants.signals[signal as NodeJS.Signals] ?? 0), signal });
+    });
+  };
+  // With a cgroup, the kernel's wait for moving the host is taken off the event loop first (see ChildGroup.ready).
+  const ready = members.ready();
+  if (ready) void ready.then(start);
+  else start();
 
   receive((event) => {
     members.signal(event.signal);
   });
 
   return () => {
+    stopped = true;
     // The leader has ended, but what it left in its group (a grandchild holding the pipe) ends with it.
     if (pid !== undefined && !exited) members.signal('SIGKILL');
     members.end();

@@ -121,6 +121,11 @@ export function unwatch(entry: number | string): void {
   if (watched.delete(key)) watchdog?.stdin?.write(`-${key}\n`);
 }
 
+/** Starts the watchdog if none runs; its pid (undefined where it cannot run). */
+export function startWatchdog(): number | undefined {
+  return ensure()?.pid;
+}
+
 /** The watchdog's pid, for tests. */
 export function watchdogPid(): number | undefined {
   return watchdog?.pid;
