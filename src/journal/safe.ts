@@ -129,15 +129,8 @@ export function openNoFollow(file: string, flags: number, mode = 0o600): number 
  */
 export function openJournalFile(journal: string, relative: string): number {
   const parts = journalParts(journal, relative);
-  checkJournal(journal, { create: false });
-  let dir = journal;
-  for (const part of parts.slice(0, -1)) {
-    dir = path.join(dir, part);
-    const info = lstat(dir, 'a journal directory');
-    if (!info) throw new JournalError(`Cannot read ${path.join(journal, relative)}: ${dir} does not exist (ENOENT)`, dir, 'ENOENT');
-    if (info.isSymbolicLink()) throw new JournalError(`Cannot read ${path.join(journal, relative)}: ${dir} is a symlink and was not followed (ELOOP)`, dir, 'ELOOP');
-    checkDirectory(dir, info, 'a journal directory');
-  }
+  const missing = checkParents(journal, parts);
+  if (missing) throw new JournalError(`Cannot read ${path.join(journal, relative)}: ${missing} does not exist (ENOENT)`, missing, 'ENOENT');
   const file = path.join(journal, ...parts);
   // O_NONBLOCK: a FIFO planted at the name would otherwise block the open until someone writes to it.
   const fd = openNoFollow(file, O_RDONLY | O_NONBLOCK);
@@ -171,6 +164,7 @@ export function readJournalFile(journal: string, relative: string): Buffer {
  */
 export function readJournalLink(journal: string, relative: string): string | undefined {
   const parts = journalParts(journal, relative);
+  if (checkParents(journal, parts)) return undefined;
   const link = path.join(journal, ...parts);
   let target: string;
   try {
@@ -186,6 +180,25 @@ export function readJournalLink(journal: string, relative: string): string | und
     throw new JournalError(`Cannot follow ${link}: it points at ${target}, outside the journal ${journal}`, link, 'EINVAL');
   }
   return resolved;
+}
+
+/**
+ * Checks the journal (never creating it) and each directory on the way to
+ * `parts`' last component: lstat, no symlink, the current user's, not
+ * writable by others. Returns the first missing one, if any.
+ */
+function checkParents(journal: string, parts: readonly string[]): string | undefined {
+  if (!lstat(journal, 'the journal')) return journal;
+  checkJournal(journal, { create: false });
+  let dir = journal;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    const info = lstat(dir, 'a journal directory');
+    if (!info) return dir;
+    if (info.isSymbolicLink()) throw new JournalError(`Cannot use ${dir}: it is a symlink${describeLink(dir)} and was not followed (ELOOP)`, dir, 'ELOOP');
+    checkDirectory(dir, info, 'a journal directory');
+  }
+  return undefined;
 }
 
 /** True when `dir` is strictly inside `journal` (never the journal itself or anything outside it). */

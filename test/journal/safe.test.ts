@@ -104,6 +104,10 @@ test("readJournalFile refuses '..', absolute paths, symlinks in any component, l
   assert.throws(() => readJournalFile(journal, 'health/w.log'), refused('ELOOP'));
   fs.symlinkSync(path.dirname(outside), path.join(journal, 'out'));
   assert.throws(() => readJournalFile(journal, 'out/outside'), refused('ELOOP', path.join(journal, 'out')));
+  // A symlinked directory on the way to a link is refused too, not looked through.
+  fs.symlinkSync(path.join(journal, 'health'), path.join(journal, 'health2'));
+  assert.throws(() => readJournalLink(journal, 'health2/w.log'), refused('ELOOP', path.join(journal, 'health2')));
+  assert.is(readJournalLink(path.join(journal, 'missing'), 'health/w.log'), undefined, 'no journal: no link');
   fs.symlinkSync(outside, path.join(journal, 'health', 'planted.log'));
   assert.throws(() => readJournalLink(journal, 'health/planted.log'), refused('EINVAL', 'outside the journal'));
   assert.throws(() => readJournalLink(journal, '20260314/health/1_w.log'), refused('EINVAL', 'not a symlink'));
