@@ -6,6 +6,7 @@
  *       RSS and fds after the first third and at the end, restarts, CPU per restart.
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { createBus, ManagedProcess, Supervisor } from '../../src/index.js';
 
 const [mode, variant, journal, countText, lengthText] = process.argv.slice(2) as [string, string, string, string, string];
@@ -25,6 +26,7 @@ if (mode === 'idle') {
   const bus = createBus();
   await sleep(200);
   const before = rss();
+  const heapBefore = process.memoryUsage().heapUsed / MB;
   let stop: () => Promise<unknown>;
   if (variant === 'services') {
     const sup = new Supervisor({ journal, bus, callosum: false, sweep: false, eventLog: false });
@@ -37,12 +39,14 @@ if (mode === 'idle') {
   }
   await sleep(500);
   const running = rss();
+  const heapGrowthMB = process.memoryUsage().heapUsed / MB - heapBefore;
   const cpu = process.cpuUsage();
   const started = performance.now();
   await sleep(idleMs);
   const used = process.cpuUsage(cpu);
   const idleCpuPercent = ((used.user + used.system) / 1000 / (performance.now() - started)) * 100;
-  out({ rssGrowthMB: running - before, idleCpuPercent });
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, Math.round(space.space_size / MB)]));
+  out({ rssGrowthMB: running - before, heapGrowthMB, idleCpuPercent, ...(process.env.SPACES && { spaces }) });
   await stop();
 } else {
   const count = Number(countText);

@@ -37,23 +37,32 @@ export const supervisorMachine = setup({
   actions: {
     spawnService: enqueueActions(({ enqueue, event }) => {
       const { name, after, input } = event as Extract<SupervisorEvent, { type: 'ADD' }>;
-      enqueue.assign({ after: ({ context }) => ({ ...context.after, [name]: after }) });
+      enqueue.assign({
+        after: ({ context }) => {
+          context.after[name] = after;
+          return context.after;
+        },
+      });
       enqueue.spawnChild('service', { id: name, input });
     }),
+    // In place: a copy per event would be quadratic garbage while hundreds of services start.
     recordState: assign({
       states: ({ context, event }) => {
         const { name, to } = event as Extract<SupervisorEvent, { type: 'SERVICE_CHANGED' }>;
-        return name in context.after ? { ...context.states, [name]: to } : context.states;
+        if (name in context.after) context.states[name] = to;
+        return context.states;
       },
     }),
     // A new start() starts again what stopped or gave up.
     startEnded: enqueueActions(({ enqueue, context }) => {
       for (const [name, state] of Object.entries(context.states)) if (state === 'stopped' || state === 'failed') enqueue.sendTo(name, { type: 'START' });
     }),
-    releaseWaiting: enqueueActions(({ enqueue, context }) => {
+    releaseWaiting: enqueueActions(({ enqueue, context, event }) => {
       if (!context.started) return;
-      for (const [name, after] of Object.entries(context.after)) {
-        if (context.states[name] === 'waiting' && after.every((each) => context.states[each] === 'up')) enqueue.sendTo(name, { type: 'START' });
+      // Only a service coming up can release another (or a START, or a new service).
+      if (event.type === 'SERVICE_CHANGED' && event.to !== 'up') return;
+      for (const name in context.after) {
+        if (context.states[name] === 'waiting' && context.after[name]!.every((each) => context.states[each] === 'up')) enqueue.sendTo(name, { type: 'START' });
       }
     }),
     forward: enqueueActions(({ enqueue, event }) => {

@@ -242,28 +242,34 @@ export class Supervisor {
   /** Resolves when every service is up or stopped; rejects when one goes failed first. */
   private settled(): Promise<void> {
     return new Promise((resolve, reject) => {
+      // Kept per service and counted, not recomputed from status() on every change: with
+      // hundreds of services that would be quadratic garbage while they start.
+      const states = new Map<string, ServiceState>();
+      let settledCount = 0;
+      let done = false;
       const subscriptions: { unsubscribe(): void }[] = [];
       const finish = (error?: SupervisorError) => {
+        done = true;
         for (const each of subscriptions) each.unsubscribe();
         if (error) reject(error);
         else resolve();
       };
-      let done = false;
-      const check = () => {
+      const note = (name: string, state: ServiceState) => {
         if (done) return;
-        const rows = this.status();
-        const failed = rows.find((row) => row.state === 'failed');
-        if (failed) {
-          done = true;
-          finish(this.failure(failed));
-        } else if (rows.every((row) => row.state === 'up' || row.state === 'stopped')) {
-          done = true;
-          finish();
-        }
+        const settled = (value: ServiceState | undefined) => value === 'up' || value === 'stopped';
+        settledCount += Number(settled(state)) - Number(settled(states.get(name)));
+        states.set(name, state);
+        if (state === 'failed') finish(this.failure(this.status().find((row) => row.name === name)!));
+        else if (settledCount === this.graph.size) finish();
       };
-      for (const name of this.graph.keys()) subscriptions.push(this.service(name).subscribe({ next: check }));
+      for (const name of this.graph.keys()) {
+        const service = this.service(name);
+        subscriptions.push(service.subscribe({ next: (snapshot) => note(name, snapshot.value as ServiceState) }));
+      }
       // Checked once START has been handled: a service that was stopped is starting again by then.
-      queueMicrotask(check);
+      queueMicrotask(() => {
+        for (const name of this.graph.keys()) note(name, this.service(name).getSnapshot().value as ServiceState);
+      });
     });
   }
 
