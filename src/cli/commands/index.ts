@@ -10,8 +10,10 @@ import { logs } from './logs.js';
 import { inspect } from './inspect.js';
 import { run } from './run.js';
 import { up } from './up.js';
+import { restart } from './restart.js';
+import { submit } from './submit.js';
 import { ps } from './ps.js';
 import { events } from './events.js';
 import { sweep } from './sweep.js';
 
-export const commands: readonly Command[] = [run, up, callosum, logs, chart, inspect, ps, events, sweep];
+export const commands: readonly Command[] = [run, up, restart, submit, callosum, logs, chart, inspect, ps, events, sweep];

@@ -1,0 +1,106 @@
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CallosumServer } from '../../src/callosum/server.js';
+import { fixture, logTexts, scratchDir, until } from '../helpers.js';
+import { runBin, startBin, stopBin, type BinProcess } from './bin.js';
+
+const test = suite('cli: brainstem restart and submit, from a second process');
+
+let up: BinProcess | undefined;
+let journal = '';
+
+test.before(async () => {
+  const dir = scratchDir('ctl');
+  journal = path.join(dir, 'journal');
+  fs.writeFileSync(
+    path.join(dir, 'brainstem.json'),
+    JSON.stringify({ services: { worker: { cmd: [fixture('records_start_and_stop.sh'), path.join(dir, 'order.txt'), 'worker'], ready: { line: 'worker ready' } } } }),
+  );
+  up = startBin(['up', '--journal', journal], { cwd: dir });
+  await up.waitFor('stdout', 'brainstem | worker is up (ready)');
+});
+
+test.after(async () => {
+  if (!up) return;
+  up.child.kill('SIGTERM');
+  const result = await up.done;
+  assert.is(result.code, 0, result.stderr);
+  await stopBin(up);
+});
+
+const pidsOf = (stdout: string) => [...stdout.matchAll(/worker started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+
+test('restart NAME: the supervisor answers restarting, the service runs again with a new pid', async () => {
+  const before = pidsOf(up!.stdout);
+  assert.is(before.length, 1);
+  const result = await runBin(['restart', 'worker', '--journal', journal]);
+  assert.is(result.code, 0, result.stderr);
+  assert.is(result.stdout, `brainstem restart: worker restarting (was pid ${before[0]})\n`);
+  await until(() => pidsOf(up!.stdout).length === 2 && up!.stdout.split('worker is up (ready)').length === 3, 'worker to be up again', 20_000);
+  assert.is.not(pidsOf(up!.stdout)[1], before[0]);
+});
+
+test('restart of no such service, with no server, and with a plain server that has no supervisor: exit 1, saying which', async () => {
+  const unknown = await runBin(['restart', 'nosuch', '--timeout', '1500', '--journal', journal]);
+  assert.is(unknown.code, 1);
+  assert.match(unknown.stderr, `brainstem restart: no supervisor answered for nosuch within 1500 ms on ${journal}/health/callosum.sock`);
+
+  const nowhere = path.join(scratchDir('ctl'), 'journal');
+  const none = await runBin(['restart', 'worker', '--timeout', '1000', '--journal', nowhere]);
+  assert.is(none.code, 1);
+  assert.match(none.stderr, `brainstem restart: no Callosum server answers on ${nowhere}/health/callosum.sock; is brainstem up running with this journal?`);
+
+  const bare = path.join(scratchDir('ctl'), 'journal');
+  fs.mkdirSync(bare, { mode: 0o700 });
+  const server = new CallosumServer({ journal: bare });
+  await server.start();
+  try {
+    const plain = await runBin(['restart', 'worker', '--timeout', '1000', '--journal', bare]);
+    assert.is(plain.code, 1, 'a server that only echoes the request is not a supervisor');
+    assert.match(plain.stderr, 'no supervisor answered for worker within 1000 ms');
+    const submitted = await runBin(['submit', '--timeout', '1000', '--journal', bare, '--', 'true']);
+    assert.is(submitted.code, 1);
+    assert.match(submitted.stderr, /no supervisor answered the request for ref \S+ within 1000 ms/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("submit prints the ref it picked; the task's lines reach up's output under its command name", async () => {
+  const result = await runBin(['submit', '--journal', journal, '--', fixture('exit-with.sh'), '0']);
+  assert.is(result.code, 0, result.stderr);
+  const ref = result.stdout.trim();
+  assert.match(ref, /^\d+$/);
+  assert.match(result.stderr, new RegExp(`brainstem submit: (started|queued) \\(ref ${ref}`));
+  // A task's longer name widens the name column from then on.
+  await up!.waitFor('stdout', new RegExp(`brainstem {4}\\| task exit-with\\.sh exited with code 0 \\(ref ${ref}\\)`));
+  assert.match(up!.stdout, /^\d\d:\d\d:\d\d exit-with\.sh \| out$/m);
+  assert.match(up!.stdout, /^\d\d:\d\d:\d\d exit-with\.sh ! err$/m);
+  assert.equal(logTexts(fs.readdirSync(path.join(journal)).filter((d) => /^\d{8}$/.test(d)).map((day) => path.join(journal, day, 'health', `${ref}_exit-with.sh.log`)).find((file) => fs.existsSync(file))!), ['out', 'err']);
+});
+
+test('submit --wait with --ref and --day: prints the lines, exits with the code, 128 + a signal, 127 when it cannot start', async () => {
+  const waited = await runBin(['submit', '--wait', '--ref', 'nightly-1', '--day', '20260101', '--journal', journal, '--', fixture('exit-with.sh'), '3']);
+  assert.is(waited.code, 3, waited.stderr);
+  assert.is(waited.stdout, 'nightly-1\nout\n');
+  assert.match(waited.stderr, /^err$/m);
+  assert.match(waited.stderr, 'brainstem submit: ref nightly-1 exited with code 3');
+  assert.equal(logTexts(path.join(journal, '20260101', 'health', 'nightly-1_exit-with.sh.log')), ['out', 'err']);
+
+  const signalled = await runBin(['submit', '--wait', '--journal', journal, '--', 'sh', '-c', 'kill -TERM $$']);
+  assert.is(signalled.code, 143, signalled.stderr);
+  const missing = await runBin(['submit', '--wait', '--journal', journal, '--', 'no-such-tool-anywhere']);
+  assert.is(missing.code, 127, missing.stderr);
+  assert.match(missing.stderr, /never ran/);
+});
+
+test('submit usage errors: no command, a bad ref or day', async () => {
+  for (const args of [[], ['--'], ['--ref', '../x', '--', 'true'], ['--day', '2026-01-01', '--', 'true']]) {
+    const result = await runBin(['submit', '--journal', journal, ...args]);
+    assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+  }
+});
+
+test.run();
