@@ -32,6 +32,7 @@ export function hierarchy(): Hierarchy | null {
     const home = ownCgroupDir();
     // The watchdog's shell splits its list on whitespace and matches it with patterns.
     if (home === null || /[\s*?[\]\\]/.test(home)) return null;
+    removeStale(home);
     base = path.join(home, `brainstem-${process.pid}`);
     fs.mkdirSync(base, { recursive: true });
     homeFd = fs.openSync(path.join(home, 'cgroup.procs'), 'w');
@@ -50,6 +51,31 @@ export function hierarchy(): Hierarchy | null {
     if (base !== undefined) removeCgroup(base);
   }
   return found;
+}
+
+/**
+ * Removes what hosts that are gone left empty in `home` (a host killed
+ * between making a cgroup and its watchdog's end). A cgroup that still has
+ * members is left alone: ending a dead runtime's processes is `sweepOrphans`'s job.
+ */
+function removeStale(home: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(home);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = /^brainstem-(\d+)$/.exec(entry)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || signalProcess(Number(pid), 0)) continue;
+    const dir = path.join(home, entry);
+    try {
+      for (const child of fs.readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroup(path.join(dir, child.name));
+    } catch {
+      // Gone meanwhile.
+    }
+    removeCgroup(dir);
+  }
 }
 
 /** The host's cgroup v2 directory: the `0::` line of /proc/self/cgroup under the cgroup2 mount. */

@@ -38,6 +38,8 @@ function cgroups(): Hierarchy | null {
     announced = true;
     setWatchdogCgroupBase(found.base);
     hookExit();
+    // The host's cgroup directory exists from now on: a watchdog removes it should the host be killed.
+    startWatchdog();
   }
   return found;
 }

@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * (SIGKILL, OOM killer). One small `sh` per host, in its own session, holds the
  * read end of a pipe from the host and the list of what the host runs: process
  * groups (a pgid) and cgroups (an absolute path). When the pipe closes, whatever
- * the host's death, it sends SIGTERM to every member of each, waits up to the
+ * the host's death, it sends SIGTERM to every member of each (and of every
+ * cgroup in the host's cgroup directory, `$2`, listed or not), waits up to the
  * grace period, ends what is left (`cgroup.kill`, or SIGKILL to the group), and
- * removes the cgroups and the host's cgroup directory (`$2`).
+ * removes the cgroups and the host's cgroup directory.
  */
 const SCRIPT = `
 groups=" "
@@ -37,6 +38,14 @@ live() {
   groups=$left
   [ "$groups" != " " ]
 }
+# Every cgroup under the host's directory is one of its children's, listed or not (made just before a spawn).
+if [ -n "$2" ]; then
+  for d in "$2"/*/; do
+    [ -d "$d" ] || continue
+    d=\${d%/}
+    case "$groups" in *" $d "*) ;; *) groups="$groups$d " ;; esac
+  done
+fi
 all=$groups
 for g in $groups; do signal TERM "$g"; done
 i=0

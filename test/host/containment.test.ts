@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -121,6 +122,24 @@ test('a host SIGKILLed: the watchdog ends the child and its setsid grandchild an
   await until(() => !alive(child) && !alive(grandchild), 'the watchdog to end both', 20_000);
   const mount = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((line) => line.split(' - ')[1]?.startsWith('cgroup2 '))!.split(' ')[4]!;
   await until(() => !fs.existsSync(`${mount}${base}`), 'the host\'s cgroup directory to be removed', 20_000);
+});
+
+test('empty cgroups a dead host left behind are removed by the next host that makes cgroups', async () => {
+  if (containment() !== 'cgroup') return console.log('  (no cgroups here)');
+  // A pid that is free now: a process that has ended.
+  const gone = spawn('true');
+  await once(gone, 'exit');
+  const stale = `${path.dirname(cgroupBase()!)}/brainstem-${gone.pid}`;
+  fs.mkdirSync(`${stale}/1796000000000`, { recursive: true });
+  const host = spawn(process.execPath, ['--import', 'tsx', fixture('host.ts'), tempJournal(), 'true'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(host, 'exit');
+  try {
+    await until(() => !fs.existsSync(stale), 'the stale cgroups to be removed');
+  } finally {
+    host.kill('SIGTERM');
+    await exited;
+    for (const dir of [`${stale}/1796000000000`, stale]) if (fs.existsSync(dir)) fs.rmdirSync(dir);
+  }
 });
 
 test('BRAINSTEM_CONTAINMENT=process-group: children lead process groups in the host\'s own cgroup', async () => {
