@@ -1,5 +1,5 @@
 import { COMMON_USAGE, parseCommand, parseMs, type Command } from '../command.js';
-import { escapeControl } from '../up/output.js';
+import { escapeControls } from '../escape.js';
 import { converse, silence } from '../up/ask.js';
 
 const usage = `Usage: brainstem restart NAME [--timeout MS] [--journal DIR]
@@ -27,10 +27,10 @@ export const restart: Command = {
       conversation.send('restart', { service: name });
       const answer = await conversation.until((message) => (message.tract === 'supervisor' && message.event === 'restarting' && message.service === name ? message : undefined), timeout);
       if (!answer) {
-        io.stderr.write(`brainstem restart: ${escapeControl(silence(conversation, timeout, `for ${name}`))}\n`);
+        io.stderr.write(`brainstem restart: ${escapeControls(silence(conversation, timeout, `for ${name}`))}\n`);
         return 1;
       }
-      io.stdout.write(`brainstem restart: ${escapeControl(name)} restarting${typeof answer.pid === 'number' ? ` (was pid ${answer.pid})` : ' (it was not running)'}\n`);
+      io.stdout.write(`brainstem restart: ${escapeControls(name)} restarting${typeof answer.pid === 'number' ? ` (was pid ${answer.pid})` : ' (it was not running)'}\n`);
       return 0;
     } finally {
       await conversation.close();

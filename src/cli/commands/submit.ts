@@ -3,8 +3,8 @@ import { checkId, nextRef } from '../../journal/names.js';
 import type { CallosumMessage } from '../../callosum/protocol.js';
 import { COMMON_USAGE, parseCommand, parseMs, UsageError, type Command } from '../command.js';
 import { shellExitCode } from '../signals.js';
+import { escapeControls } from '../escape.js';
 import { converse, silence } from '../up/ask.js';
-import { escapeControl } from '../up/output.js';
 
 const usage = `Usage: brainstem submit [--ref R] [--day D] [--wait] [--timeout MS] -- CMD [ARG ...]
 
@@ -52,14 +52,14 @@ export const submit: Command = {
       conversation.send('request', { cmd, ref, ...(values.day !== undefined && { day: values.day }) });
       const answer = await conversation.until((message) => answerFor(message, ref), timeout);
       if (!answer) {
-        io.stderr.write(`brainstem submit: ${escapeControl(silence(conversation, timeout, `the request for ref ${ref}`))}\n`);
+        io.stderr.write(`brainstem submit: ${escapeControls(silence(conversation, timeout, `the request for ref ${ref}`))}\n`);
         return 1;
       }
       io.stdout.write(`${ref}\n`);
       io.stderr.write(
         answer.kind === 'started'
           ? `brainstem submit: started (ref ${ref}${typeof answer.pid === 'number' ? `, pid ${answer.pid}` : ''})\n`
-          : `brainstem submit: queued (ref ${ref}), ${answer.position} in line behind ${escapeControl(String(answer.running ?? 'nothing'))}\n`,
+          : `brainstem submit: queued (ref ${ref}), ${answer.position} in line behind ${escapeControls(String(answer.running ?? 'nothing'))}\n`,
       );
       if (!ended) return 0;
       const stopped = (await ended)!;

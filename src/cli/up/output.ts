@@ -4,6 +4,7 @@
  * to the longest, a colour per name on a terminal, stderr marked with `!`
  * instead of `|`, and brainstem's own lines under the name `brainstem`.
  */
+import { escapeControls } from '../escape.js';
 
 /** The name brainstem's own status lines carry. */
 export const SELF = 'brainstem';
@@ -40,7 +41,7 @@ export class PrefixedOutput {
 
   /** A brainstem status line: control characters in it are escaped (the child's own lines pass through as they are). */
   say(at: number, text: string): void {
-    this.line(at, SELF, 'self', escapeControl(text));
+    this.line(at, SELF, 'self', escapeControls(text));
   }
 
   /** Writes what is queued now. */
@@ -72,13 +73,4 @@ export class PrefixedOutput {
 export function clock(at: number): string {
   const date = new Date(at);
   return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
-}
-
-/** C0 controls but tab, DEL and C1 as `\xNN` (and `\n`, `\r` as themselves escaped), so a status line stays one line and sets no terminal mode. */
-export function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (char) => {
-    if (char === '\n') return '\\n';
-    if (char === '\r') return '\\r';
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
 }
