@@ -155,4 +155,60 @@ test('a socket path too long for a Unix socket: a typed error naming it; runs in
   }
 });
 
+/** A process's resident set in bytes, from /proc; 0 once it is gone. */
+function rss(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+test('20 clients that never read and a flood without ts: the server memory stays within what their queues may hold', async () => {
+  const { dir, remove } = tempDir('callosum-memory');
+  const socketPath = path.join(dir, 'c.sock');
+  const server = await serverProcess(socketPath);
+  const pid = server.child.pid!;
+  const sockets: net.Socket[] = [];
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 20);
+  try {
+    const idle = rss(pid);
+    for (let i = 0; i < 20; i++) {
+      const socket = net.connect(socketPath);
+      socket.pause(); // never reads
+      socket.on('error', () => {});
+      sockets.push(socket);
+    }
+    const sender = net.connect(socketPath);
+    sender.on('error', () => {});
+    sender.on('data', () => {});
+    sockets.push(sender);
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    // 300,000 line messages without ts (each one stamped by the server): 20 MB, each client's queue full twice over.
+    for (let sent = 0; sent < 300_000; sent += 1000) {
+      let batch = '';
+      for (let i = sent; i < sent + 1000; i++) batch += `{"tract":"logs","event":"line","n":${i},"pad":"${'x'.repeat(20)}"}\n`;
+      if (!sender.write(batch)) await new Promise((resolve) => sender.once('drain', resolve));
+    }
+    await new Promise<void>((resolve) => sender.end(() => resolve()));
+    // Everything read: a message sent now comes back to a new reader.
+    const probe = echoingConnection(socketPath);
+    await until('the server has read the flood', () => probe.connection.isConnected);
+    probe.connection.emit('test', 'after');
+    await until('the server is past the flood', () => probe.heard.some((m) => m.event === 'after'), 60_000);
+    await probe.connection.stop({ timeoutMs: 200 });
+    peak = Math.max(peak, rss(pid));
+    // 20 queues of 8 MiB, counted with per-message overhead, and room for the heap's own slack.
+    const bound = 20 * 8 * 1024 * 1024 + 48 * 1024 * 1024;
+    assert.ok(peak - idle < bound, `the server grew by ${Math.round((peak - idle) / 1024 / 1024)} MB`);
+  } finally {
+    clearInterval(sampler);
+    for (const socket of sockets) socket.destroy();
+    server.child.kill('SIGTERM');
+    await server.exited;
+    remove();
+  }
+});
+
 test.run();
