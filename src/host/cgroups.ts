@@ -127,14 +127,18 @@ export function moveHostInto(cgroup: string): void {
   fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(process.pid));
 }
 
-/** Moves the host back into its own cgroup after a spawn. */
-export function moveHostHome(): void {
+/**
+ * Moves the host back into its own cgroup after a spawn; false if it could
+ * not, and from then on no cgroups are made (a host left inside a child's
+ * cgroup must never see that cgroup ended whole).
+ */
+export function moveHostHome(): boolean {
   try {
     fs.writeSync(found!.homeFd, String(process.pid));
-  } catch (error) {
-    // A host left inside a child's cgroup would be ended with it: stop using cgroups rather than risk that.
+    return true;
+  } catch {
     found = null;
-    throw error;
+    return false;
   }
 }
 

@@ -115,7 +115,8 @@ export class ChildGroup {
     try {
       return fork();
     } finally {
-      moveHostHome();
+      // Stuck inside (it never happened): this child is then held by its process group only.
+      if (!moveHostHome()) this.cgroup = undefined;
     }
   }
 
