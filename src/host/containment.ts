@@ -115,7 +115,7 @@ export class ChildGroup {
     try {
       return fork();
     } finally {
-      // Stuck inside (it never happened): this child is then held by its process group only.
+      // The host could not step out: its cgroup is now the child's too, so this child is held by its process group only.
       if (!moveHostHome()) this.cgroup = undefined;
     }
   }
