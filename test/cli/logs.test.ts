@@ -147,4 +147,23 @@ test('an empty --journal or JOURNAL_PATH is a usage error (exit 2), never the cu
   assert.equal(fs.readdirSync(cwd), [], 'nothing was made in the current directory');
 });
 
+test('logs NAME | head: the reader leaving early ends the command quietly (exit 0, no EPIPE crash), with --follow too', async () => {
+  const journal = tempJournal();
+  await runTask(['seq', '200000'], { journal, name: 'big', callosum: false });
+  for (const args of [['logs', 'big', '--journal', journal], ['logs', 'big', '-f', '--journal', journal]]) {
+    const bin = startBin(args);
+    try {
+      await bin.waitFor('stdout', '[big:stdout] 1\n');
+      // As `head -1` does: read a little, then close the pipe.
+      bin.child.stdout.destroy();
+      if (args.includes('-f')) await runTask(['seq', '3'], { journal, name: 'big', callosum: false });
+      const result = await bin.done;
+      assert.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      assert.not.match(result.stderr, /EPIPE|Unhandled/);
+    } finally {
+      await stopBin(bin);
+    }
+  }
+});
+
 test.run();

@@ -40,7 +40,8 @@ const linkOf = (name: string) => path.join('health', `${name}.log`);
 async function print(journal: string, name: string, io: Io): Promise<number> {
   const link = path.join(journal, linkOf(name));
   let refused: JournalError | undefined;
-  const follower = new LogFollower({ journal, link: linkOf(name), write: (chunk) => io.stdout.write(chunk), onError: (error) => (refused ??= error) });
+  const out = toReader(io.stdout);
+  const follower = new LogFollower({ journal, link: linkOf(name), write: out.write, onError: (error) => (refused ??= error) });
   follower.check();
   const found = follower.current !== undefined;
   follower.stop();
@@ -57,21 +58,46 @@ async function print(journal: string, name: string, io: Io): Promise<number> {
 
 async function follow(journal: string, name: string, io: Io): Promise<number> {
   const { stopped, dispose } = untilStopSignal();
+  const out = toReader(io.stdout);
   const follower = new LogFollower({
     journal,
     link: linkOf(name),
-    write: (chunk) => io.stdout.write(chunk),
+    write: out.write,
     onSwitch: (file) => io.stderr.write(`brainstem logs: ${name} now logs to ${file}\n`),
     onError: (error) => io.stderr.write(`brainstem logs: ${error.message}\n`),
   });
   follower.start();
   if (follower.current === undefined) io.stderr.write(`brainstem logs: waiting for ${path.join(journal, linkOf(name))}\n`);
   try {
-    await stopped;
+    // `logs -f NAME | head`: the reader leaving is as good as Ctrl-C.
+    await Promise.race([stopped, out.gone]);
     follower.check();
     return 0;
   } finally {
     follower.stop();
     dispose();
   }
+}
+
+/**
+ * Writes to `stream` while someone reads it. When the reader goes away (EPIPE,
+ * as `brainstem logs NAME | head` does) the rest is dropped quietly and `gone`
+ * resolves, instead of an unhandled 'error' crashing the command. The listener
+ * stays: an EPIPE from a write still in flight comes after the command returns.
+ */
+function toReader(stream: NodeJS.WritableStream): { write: (chunk: Buffer) => void; gone: Promise<void> } {
+  let closed = false;
+  let leave = () => {};
+  const gone = new Promise<void>((resolve) => (leave = resolve));
+  const onError = () => {
+    closed = true;
+    leave();
+  };
+  stream.on('error', onError);
+  return {
+    write: (chunk) => {
+      if (!closed) stream.write(chunk);
+    },
+    gone,
+  };
 }
