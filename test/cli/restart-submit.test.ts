@@ -23,11 +23,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  if (!up) return;
-  up.child.kill('SIGTERM');
-  const result = await up.done;
-  assert.is(result.code, 0, result.stderr);
-  await stopBin(up);
+  if (up) await stopBin(up);
 });
 
 const pidsOf = (stdout: string) => [...stdout.matchAll(/worker started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
@@ -101,6 +97,26 @@ test('submit usage errors: no command, a bad ref or day', async () => {
     const result = await runBin(['submit', '--journal', journal, ...args]);
     assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
   }
+});
+
+test('SIGTERM to up ends a running task too, and up exits 0', async () => {
+  const pidFile = path.join(scratchDir('ctl'), 'task.pid');
+  const submitted = await runBin(['submit', '--journal', journal, '--', 'sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`]);
+  assert.is(submitted.code, 0, submitted.stderr);
+  const pid = await until(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')), 'the task to write its pid');
+  up!.child.kill('SIGTERM');
+  const result = await up!.done;
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, new RegExp(`task sh ended by SIGTERM \\(signal 15\\) \\(ref ${submitted.stdout.trim()}\\)`));
+  // Gone, or a zombie waiting for init: not running.
+  const stat = () => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  await until(() => stat() === '' || /^\d+ \(.*\) Z /s.test(stat()), `task ${pid} to be gone`);
 });
 
 test.run();
