@@ -22,7 +22,9 @@ test('npm pack ships dist (code, types, bin), the README, docs/ and examples/, n
   tarball = path.join(scratch, info.filename);
   const files = info.files.map((file) => file.path);
   for (const wanted of ['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'docs/api.md', 'docs/inspector.png', 'examples/demo.ts']) assert.ok(files.includes(wanted), `ships ${wanted}`);
-  const strays = files.filter((file) => /^(test|bench|src|journal|\.ci)\//.test(file) || /(^|\/)journal\//.test(file) || file.endsWith('.tgz'));
+  // examples/ ships its sources only (no journal a run left there).
+  const strays = files.filter((file) => /^(test|bench|src|journal|\.ci)\//.test(file) || (file.startsWith('examples/') && !/^examples\/([^/]+\.(ts|json)|Procfile|\.env)$/.test(file)) || file.endsWith('.tgz'));
+  for (const wanted of ['schema/brainstem.schema.json', 'examples/brainstem.json', 'examples/Procfile', 'docs/cli.md']) assert.ok(files.includes(wanted), `ships ${wanted}`);
   assert.equal(strays, []);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; bin: Record<string, string>; scripts: Record<string, string> };
   assert.is(pkg.engines.node, '>=20');
