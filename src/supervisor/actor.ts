@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromCallback, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate';
 import type { Bus } from '../bus/create-bus.js';
 import type { ServiceState } from '../bus/events.js';
 import { serviceMachine, type ServiceInput } from '../machines/service.js';
@@ -7,10 +7,10 @@ export interface SupervisorContext {
   bus: Bus;
   /** Service name → the services it first starts after. */
   after: Record<string, readonly string[]>;
-  /** Each service's state, as its `service` events announced it. */
-  states: Record<string, ServiceState>;
   /** Between a start() and a stop() of everything: waiting services are released as their dependencies come up. */
   started: boolean;
+  /** Stopped or failed services a new start() starts again, each once its dependencies are up. */
+  pending: Set<string>;
 }
 
 export type SupervisorEvent =
@@ -21,10 +21,21 @@ export type SupervisorEvent =
   | { type: 'STOP'; name: string }
   | { type: 'SERVICE_CHANGED'; name: string; to: ServiceState };
 
-/** Turns the bus's `service` events into SERVICE_CHANGED for the supervisor. */
+/**
+ * Turns the bus's `service` events into SERVICE_CHANGED for the supervisor,
+ * each once the service's transition is over and the bus has delivered the
+ * event to everyone: reacting inside the emit (starting a dependent) would
+ * deliver the dependent's `starting` to later listeners before its
+ * dependency's `up`, and the service's snapshot would not show it yet.
+ */
 const serviceEvents = fromCallback<{ type: string }, { bus: Bus }>(({ input, sendBack }) =>
-  input.bus.on('service', (event) => sendBack({ type: 'SERVICE_CHANGED', name: event.service, to: event.to })),
+  input.bus.on('service', (event) => queueMicrotask(() => sendBack({ type: 'SERVICE_CHANGED', name: event.service, to: event.to }))),
 );
+
+/** A service's state, from its own actor: never a stale copy. */
+function stateOf(self: AnyActorRef, name: string): ServiceState | undefined {
+  return (self.getSnapshot().children[name] as AnyActorRef | undefined)?.getSnapshot().value as ServiceState | undefined;
+}
 
 /**
  * The supervisor as an actor: it owns one `serviceMachine` child per service
@@ -37,6 +48,7 @@ export const supervisorMachine = setup({
   actions: {
     spawnService: enqueueActions(({ enqueue, event }) => {
       const { name, after, input } = event as Extract<SupervisorEvent, { type: 'ADD' }>;
+      // In place: a copy per service would be quadratic with hundreds of them.
       enqueue.assign({
         after: ({ context }) => {
           context.after[name] = after;
@@ -45,24 +57,26 @@ export const supervisorMachine = setup({
       });
       enqueue.spawnChild('service', { id: name, input });
     }),
-    // In place: a copy per event would be quadratic garbage while hundreds of services start.
-    recordState: assign({
-      states: ({ context, event }) => {
-        const { name, to } = event as Extract<SupervisorEvent, { type: 'SERVICE_CHANGED' }>;
-        if (name in context.after) context.states[name] = to;
-        return context.states;
+    // A new start() starts again what stopped or gave up, in dependency order like the first time.
+    markEnded: assign({
+      pending: ({ context, self }) => {
+        for (const name in context.after) {
+          const state = stateOf(self, name);
+          if (state === 'stopped' || state === 'failed') context.pending.add(name);
+        }
+        return context.pending;
       },
     }),
-    // A new start() starts again what stopped or gave up.
-    startEnded: enqueueActions(({ enqueue, context }) => {
-      for (const [name, state] of Object.entries(context.states)) if (state === 'stopped' || state === 'failed') enqueue.sendTo(name, { type: 'START' });
-    }),
-    releaseWaiting: enqueueActions(({ enqueue, context, event }) => {
+    releaseWaiting: enqueueActions(({ enqueue, context, event, self }) => {
       if (!context.started) return;
-      // Only a service coming up can release another (or a START, or a new service).
-      if (event.type === 'SERVICE_CHANGED' && event.to !== 'up') return;
+      // Only a service coming up can release another, besides a START and a service added (its first `waiting`).
+      if (event.type === 'SERVICE_CHANGED' && event.to !== 'up' && event.to !== 'waiting') return;
       for (const name in context.after) {
-        if (context.states[name] === 'waiting' && context.after[name]!.every((each) => context.states[each] === 'up')) enqueue.sendTo(name, { type: 'START' });
+        const ready = stateOf(self, name) === 'waiting' || context.pending.has(name);
+        if (ready && context.after[name]!.every((each) => stateOf(self, each) === 'up')) {
+          context.pending.delete(name);
+          enqueue.sendTo(name, { type: 'START' });
+        }
       }
     }),
     forward: enqueueActions(({ enqueue, event }) => {
@@ -72,13 +86,13 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({ bus: input.bus, after: {}, states: {}, started: false }),
+  context: ({ input }) => ({ bus: input.bus, after: {}, started: false, pending: new Set<string>() }),
   invoke: { src: 'serviceEvents', input: ({ context }) => ({ bus: context.bus }) },
   on: {
-    ADD: { actions: ['spawnService', 'releaseWaiting'] },
-    START: { actions: [assign({ started: true }), 'startEnded', 'releaseWaiting'] },
-    HALT: { actions: assign({ started: false }) },
-    SERVICE_CHANGED: { actions: ['recordState', 'releaseWaiting'] },
+    ADD: { actions: 'spawnService' },
+    START: { actions: [assign({ started: true }), 'markEnded', 'releaseWaiting'] },
+    HALT: { actions: assign({ started: false, pending: () => new Set<string>() }) },
+    SERVICE_CHANGED: { actions: 'releaseWaiting' },
     RESTART: { actions: 'forward' },
     STOP: { actions: 'forward' },
   },

@@ -254,10 +254,14 @@ export class Supervisor {
         if (error) reject(error);
         else resolve();
       };
+      // `stopped` counts once the service has run since start(): before, it is only waiting its turn.
+      const ran = new Set<string>();
+      const settled = (name: string, value: ServiceState | undefined) => value === 'up' || (value === 'stopped' && ran.has(name));
       const note = (name: string, state: ServiceState) => {
         if (done) return;
-        const settled = (value: ServiceState | undefined) => value === 'up' || value === 'stopped';
-        settledCount += Number(settled(state)) - Number(settled(states.get(name)));
+        const before = settled(name, states.get(name));
+        if (state !== 'stopped' && state !== 'waiting' && state !== 'failed') ran.add(name);
+        settledCount += Number(settled(name, state)) - Number(before);
         states.set(name, state);
         if (state === 'failed') finish(this.failure(this.status().find((row) => row.name === name)!));
         else if (settledCount === this.graph.size) finish();

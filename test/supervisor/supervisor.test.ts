@@ -124,6 +124,26 @@ test('stop(name) stops its dependents first and leaves the rest running', async 
   );
 });
 
+test('a second start() after stop() starts the services in dependency order again', async () => {
+  const { sup, bus } = supervisor();
+  sup.add('db', [fixture('serves_after_a_pause.sh'), '0.2'], { ready: { line: 'ready' } });
+  sup.add('api', ['sleep', '300'], { after: ['db'] });
+  await sup.start();
+  await sup.stop();
+  const order: string[] = [];
+  bus.on('service', (e) => order.push(`${e.service} ${e.to}`));
+  await sup.start();
+  assert.equal(order, ['db starting', 'db up', 'api starting', 'api up']);
+});
+
+test('a service added after start() starts once its dependencies are up', async () => {
+  const { sup } = supervisor();
+  sup.add('db', ['sleep', '300']);
+  await sup.start();
+  sup.add('late', ['sleep', '300'], { after: ['db'] });
+  await until(() => stateOf(sup, 'late') === 'up', 'late up');
+});
+
 test('restart(name) while in backoff starts at once, without counting toward maxRestarts', async () => {
   const { sup, bus } = supervisor();
   const seen: string[] = [];
