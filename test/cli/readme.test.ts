@@ -43,6 +43,15 @@ test('documents every SpawnOptions and RunTaskOptions option', () => {
   assert.equal(missing, [], 'options without a row in the README');
 });
 
+test('documents every key of brainstem.json, as the shipped schema has them', () => {
+  const schema = JSON.parse(source('schema/brainstem.schema.json')) as { properties: { services: { patternProperties: Record<string, { properties: Record<string, unknown> }> } } };
+  const service = Object.values(schema.properties.services.patternProperties)[0]!;
+  const keys = [...Object.keys(schema.properties), ...Object.keys(service.properties)];
+  assert.ok(keys.length > 12, `${keys.length} keys`);
+  const missing = keys.filter((key) => !readme.includes(`| \`${key}\` |`));
+  assert.equal(missing, [], 'brainstem.json keys without a row in the docs');
+});
+
 test('documents every bus event and the Callosum logs tract events with their fields', () => {
   for (const event of ['transition', 'line', 'log']) assert.ok(readme.includes(`| \`${event}\` |`), event);
   assert.ok(readme.includes('| `exec` | the process is running | `ref, name, pid, cmd, log_path` |'));
