@@ -15,7 +15,7 @@ import { JournalError } from '../errors.js';
 
 const DIR_MODE = 0o700;
 const { O_NOFOLLOW, O_RDONLY, O_NONBLOCK } = fs.constants;
-/** -1 where the platform has no uids (Windows): the owner check is then skipped. */
+/** -1 where the platform has no uids (Windows): the owner and mode checks are then skipped (no POSIX permissions to read). */
 const ME = process.getuid?.() ?? -1;
 
 export interface CheckJournalOptions {
@@ -223,7 +223,7 @@ function checkDirectory(dir: string, info: fs.Stats, what: string): void {
       'EPERM',
     );
   }
-  if ((info.mode & 0o022) !== 0) {
+  if (ME >= 0 && (info.mode & 0o022) !== 0) {
     const who = (info.mode & 0o022) === 0o022 ? 'group and others' : info.mode & 0o020 ? 'group' : 'others';
     throw new JournalError(
       `Cannot use ${dir} as ${what}: it is writable by ${who} (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}) (EPERM); make it private: chmod 700 ${dir}`,
