@@ -108,4 +108,18 @@ test('a symlink planted at the log path (here to /dev/full) is refused with ELOO
   assert.ok(fs.lstatSync(probe.path).isSymbolicLink(), 'the planted link is left as it was');
 });
 
+test("rolling into a day whose directory is a symlink: a JournalError (ELOOP), nothing made where it points; the old day's file is kept", () => {
+  const journal = tempJournal();
+  let now = at('2026-11-26T23:59:59');
+  const log = new DailyLog({ journal, ref: '1', name: 'w', now: () => now });
+  log.write('before\n');
+  const elsewhere = path.dirname(tempJournal());
+  fs.symlinkSync(elsewhere, path.join(journal, '20261127'));
+  now = at('2026-11-27T00:00:01');
+  assert.throws(() => log.roll(now), (error: unknown) => error instanceof JournalError && error.code === 'ELOOP' && error.path === path.join(journal, '20261127'));
+  assert.equal(fs.readdirSync(elsewhere), [], 'nothing was made where the link points');
+  assert.is(fs.readFileSync(path.join(journal, '20261126', 'health', '1_w.log'), 'utf8'), 'before\n');
+  log.close();
+});
+
 test.run();
