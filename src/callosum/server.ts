@@ -4,7 +4,7 @@
  */
 import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
-import { mkdir, chmod, lstat, unlink, stat } from 'node:fs/promises';
+import { mkdir, chmod, unlink, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { resolveJournal } from '../journal/paths.js';
@@ -14,6 +14,8 @@ import { LineSplitter } from './line-splitter.js';
 import { Outbox } from './outbox.js';
 import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
 import { FORWARD, MessageScanner, SLOW, STAMP } from './scan.js';
+import { claimSocketPath, listen } from './socket-path.js';
+import { readUnread } from './unread.js';
 
 export type CallosumServerOptions = {
   /** @default `<journal>/health/callosum.sock` */
@@ -83,13 +85,6 @@ export const SLOW_CONSUMER_REASON = 'slow consumer';
 /** How long an evicted client's socket may take to flush its notice before it is destroyed. */
 const EVICT_GRACE_MS = 5000;
 
-/** Bytes read from a client's socket directly in one go when it has to be closed (see `readUnread`). */
-const UNREAD_CHUNK = 64 * 1024;
-/** At most this many chunks: a peer that keeps writing cannot keep the server here. */
-const UNREAD_CHUNKS = 256;
-
-/** How long to wait for an existing socket to answer before calling it live. */
-const PROBE_TIMEOUT_MS = 1000;
 
 export class CallosumServer {
   readonly socketPath: string;
@@ -356,37 +351,9 @@ export class CallosumServer {
     this.pace();
   }
 
-  /**
-   * Reads and broadcasts everything a client sent that the server has not
-   * read yet, straight from its socket, before the socket is destroyed: a
-   * write to a peer that has closed fails (EPIPE) and Node then destroys the
-   * socket with whatever was still unread, which is where a sender's last
-   * kept messages (its exit) were lost while the server was pacing. Whatever
-   * Node has buffered comes first, then the kernel's receive queue, which
-   * holds everything a closed peer sent.
-   */
+  /** Everything the client sent that is still unread, broadcast before its socket goes (see `readUnread`). */
   private readUnread(client: Client): void {
-    const socket = client.socket;
-    try {
-      // read() hands each buffered chunk to the 'data' handler, which takes it as usual.
-      while (socket.read() !== null);
-    } catch {
-      // Nothing buffered that Node will hand out.
-    }
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) return;
-    for (let i = 0; i < UNREAD_CHUNKS; i++) {
-      // A fresh buffer each time: forwarded runs are slices of it.
-      const chunk = Buffer.allocUnsafe(UNREAD_CHUNK);
-      let bytes: number;
-      try {
-        bytes = fs.readSync(fd, chunk, 0, UNREAD_CHUNK, null);
-      } catch {
-        return; // EAGAIN: nothing more; ECONNRESET: everything was read
-      }
-      if (bytes === 0) return;
-      client.splitter.push(chunk.subarray(0, bytes));
-    }
+    readUnread(client.socket, (chunk) => client.splitter.push(chunk));
   }
 
   /** One line the scanner could not settle: parsed, then forwarded or re-encoded, or ignored. */
@@ -431,61 +398,4 @@ export class CallosumServer {
 function flat(text: string): string {
   void Number(text);
   return text;
-}
-
-function listen(server: net.Server, socketPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen(socketPath, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-/** Makes the path free to listen on: removes a dead server's socket, refuses a live one's. */
-async function claimSocketPath(socketPath: string): Promise<void> {
-  let info;
-  try {
-    info = await lstat(socketPath);
-  } catch {
-    return;
-  }
-  if (!info.isSocket()) {
-    throw new CallosumError('NOT_A_SOCKET', socketPath, `${socketPath} exists and is not a socket; move it away so the Callosum server can listen there.`);
-  }
-  const state = await probe(socketPath);
-  if (typeof state !== 'string') {
-    throw new CallosumError('LISTEN_FAILED', socketPath, `Cannot tell whether a Callosum server owns ${socketPath}: ${state.message}`, { cause: state });
-  }
-  if (state === 'live') {
-    throw new CallosumError('SERVER_RUNNING', socketPath, `Another Callosum server is already listening on ${socketPath}; stop it first or use another socket path.`);
-  }
-  if (state === 'stale') {
-    try {
-      await unlink(socketPath);
-    } catch {
-      // Someone else removed it first.
-    }
-  }
-}
-
-type ProbeResult = 'live' | 'stale' | 'gone' | Error;
-
-function probe(socketPath: string): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const socket = net.connect(socketPath);
-    const done = (state: ProbeResult) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(state);
-    };
-    // An unresponsive listener (full backlog) is still alive: refuse rather than steal its path.
-    const timer = setTimeout(() => done('live'), PROBE_TIMEOUT_MS);
-    socket.once('connect', () => done('live'));
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      done(error.code === 'ECONNREFUSED' ? 'stale' : error.code === 'ENOENT' ? 'gone' : error),
-    );
-  });
 }
