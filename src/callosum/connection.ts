@@ -378,6 +378,8 @@ export class CallosumConnection {
       socket.end();
       setTimeout(() => socket.destroy(), 100).unref();
     }
+    // A flush still waiting learns now how many of its kept messages will never be written.
+    for (const waiter of [...this.flushWaiters]) waiter.wake();
     for (const entry of this.drainAll()) if (!entry.kept) this.countShed(entry);
     this.release();
   }
