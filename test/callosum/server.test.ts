@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallosumError } from '../../src/callosum/errors.js';
+import { JournalError } from '../../src/errors.js';
 import { CallosumServer } from '../../src/callosum/server.js';
 import { rawClient, startServerProcess, tempDir, waitFor } from './helpers.js';
 
@@ -207,6 +208,32 @@ test('stop() closes every client and removes the socket', async () => {
   assert.not.ok(existsSync(tmp.socket));
   await server.stop(); // idempotent
   tmp.cleanup();
+});
+
+test("a journal's server refuses a health directory others may write, or another user's journal, with a JournalError; the socket stays 0600", async () => {
+  const tmp = tempDir();
+  const journal = path.join(tmp.dir, 'journal');
+  try {
+    mkdirSync(path.join(journal, 'health'), { recursive: true, mode: 0o700 });
+    chmodSync(journal, 0o700);
+    chmodSync(path.join(journal, 'health'), 0o777);
+    const open = new CallosumServer({ journal });
+    const refused = await open.start().then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof JournalError, String(refused));
+    assert.ok((refused as JournalError).message.includes(path.join(journal, 'health')), (refused as JournalError).message);
+    assert.not.ok(existsSync(path.join(journal, 'health', 'callosum.sock')), 'no socket made');
+    chmodSync(path.join(journal, 'health'), 0o700);
+    chownSync(journal, 65534, 65534); // nobody's
+    const foreign = await new CallosumServer({ journal }).start().then(() => undefined, (error: unknown) => error);
+    assert.ok(foreign instanceof JournalError, String(foreign));
+    chownSync(journal, process.getuid!(), process.getgid!());
+    const server = new CallosumServer({ journal });
+    await server.start();
+    assert.is(statSync(path.join(journal, 'health', 'callosum.sock')).mode & 0o777, 0o600);
+    await server.stop();
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 test.run();
