@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus } from '../../src/bus/create-bus.js';
 import { CallosumConnection } from '../../src/callosum/connection.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { TaskQueue } from '../../src/supervisor/tasks.js';
 import { startPeer, tempDir, waitFor } from '../callosum/helpers.js';
 import { fixture } from '../helpers.js';
@@ -68,6 +69,39 @@ test('a Python caller requests tasks over Callosum and hears started, stopped an
   } finally {
     await tasks.stop();
     await control.stop();
+    await connection.stop();
+    server.child.kill('SIGTERM');
+    await server.exited;
+    tmp.cleanup();
+  }
+});
+
+test('through a Supervisor with control: a Python request and a library submit share one queue per name', async () => {
+  const tmp = tempDir();
+  const server = startPeer(['serve', tmp.socket]);
+  await waitFor('python server ready', () => server.lines.includes('ready'));
+  const connection = new CallosumConnection({ socketPath: tmp.socket });
+  connection.start();
+  const sup = new Supervisor({ journal: path.join(tmp.dir, 'journal'), bus: createBus(), callosum: connection, sweep: false });
+  try {
+    const release = path.join(tmp.dir, 'release');
+    // One service beside the tasks, as in an agent (and start() settles once it is up).
+    sup.add('idle', [fixture('wait-for-file.sh'), path.join(tmp.dir, 'never')]);
+    await sup.start();
+    // Submitted from the library before the Python caller asks for the same command name.
+    assert.is(sup.submit([fixture('wait-for-file.sh'), release], { ref: 'lib-1' }), 'lib-1');
+    const caller = startPeer(['request', tmp.socket, JSON.stringify([fixture('wait-for-file.sh'), release, 'py']), '--ref', 'py-sup', '--timeout', '60']);
+    await waitFor('the Python request queued behind the library one', () => sup.queue()[0]?.queued[0]?.refs[0] === 'py-sup');
+    assert.equal(sup.queue()[0]!.running, 'lib-1');
+    fs.writeFileSync(release, '');
+    assert.is(await caller.exited, 0, caller.stderr());
+    const heard = caller.lines.map((line) => JSON.parse(line));
+    const mine = heard.filter((m) => m.ref === 'py-sup').map((m) => m.event);
+    assert.equal(mine, ['started', 'stopped']);
+    assert.is(heard.find((m) => m.event === 'stopped' && m.ref === 'py-sup').exit_code, 0);
+    assert.ok(heard.some((m) => m.event === 'stopped' && m.ref === 'lib-1' && m.exit_code === 0), 'the library task answered on the wire too');
+  } finally {
+    await sup.stop();
     await connection.stop();
     server.child.kill('SIGTERM');
     await server.exited;
