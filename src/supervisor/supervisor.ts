@@ -88,6 +88,8 @@ export class Supervisor {
     this.actor = createActor(supervisorMachine, { input: { bus: this.bus }, clock: this.clock });
     this.actor.start();
     this.offTract = this.connection ? speakSupervisorTract(this.bus, this.connection, (name) => this.graph.has(name)) : () => {};
+    // Tasks run whether or not start() was called (SPEC 9), so requests for them are heard from the start too.
+    this.listen();
   }
 
   /**
@@ -126,14 +128,7 @@ export class Supervisor {
     // What a dead runtime left running in this journal would otherwise run beside the new services.
     if (this.options.sweep !== false) await sweepOrphans({ journal: this.journal });
     this.holdHost();
-    if (this.options.control !== false && this.connection && !this.stopControl) {
-      this.stopControl = listenForControl(this.connection.socketPath, {
-        restart: (service) => {
-          if (service !== 'supervisor' && this.graph.has(service)) void this.restart(service);
-        },
-        request: (fields) => this.tasks.handleRequest(fields),
-      });
-    }
+    this.listen();
     const settled = this.settled();
     this.actor.send({ type: 'START' });
     return settled;
@@ -273,6 +268,8 @@ export class Supervisor {
       // Checked once START has been handled: a service that was stopped is starting again by then.
       queueMicrotask(() => {
         for (const name of this.graph.keys()) note(name, this.service(name).getSnapshot().value as ServiceState);
+        // Nothing to wait for: a Supervisor with no services (only tasks) is started at once.
+        if (this.graph.size === 0 && !done) finish();
       });
     });
   }
@@ -283,6 +280,17 @@ export class Supervisor {
       ? `its run could not be prepared: ${(error as Error).message ?? String(error)}`
       : `it gave up after ${row.restarts} restart(s)${row.exitCode !== null ? `, the last exit code ${row.exitCode}` : ''}`;
     return new SupervisorError(`service ${row.name} failed: ${why}; see ${this.journal}/health/${row.name}.log`, row.name, error ? { cause: error } : undefined);
+  }
+
+  /** With `control`, obeys `supervisor` `restart` and `request` from Callosum on a connection of its own (never keeping the host alive). */
+  private listen(): void {
+    if (this.options.control === false || !this.connection || this.stopControl) return;
+    this.stopControl = listenForControl(this.connection.socketPath, {
+      restart: (service) => {
+        if (service !== 'supervisor' && this.graph.has(service)) void this.restart(service);
+      },
+      request: (fields) => this.tasks.handleRequest(fields),
+    });
   }
 
   /** A started Supervisor keeps its host alive, and a stop signal to the host stops the services first, in order. */

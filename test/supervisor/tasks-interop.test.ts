@@ -109,4 +109,28 @@ test('through a Supervisor with control: a Python request and a library submit s
   }
 });
 
+test('a Supervisor never started hears requests too (tasks run whether or not start() was called); start() with no services resolves', async () => {
+  const tmp = tempDir();
+  const server = startPeer(['serve', tmp.socket]);
+  await waitFor('python server ready', () => server.lines.includes('ready'));
+  const connection = new CallosumConnection({ socketPath: tmp.socket });
+  connection.start();
+  const sup = new Supervisor({ journal: path.join(tmp.dir, 'journal'), bus: createBus(), callosum: connection, sweep: false });
+  try {
+    const caller = startPeer(['request', tmp.socket, JSON.stringify([fixture('exit-with.sh'), '3']), '--ref', 'py-early', '--timeout', '60']);
+    assert.is(await caller.exited, 0, caller.stderr());
+    const heard = caller.lines.map((line) => JSON.parse(line));
+    assert.equal(heard.filter((m) => m.ref === 'py-early').map((m) => m.event), ['started', 'stopped']);
+    assert.is(heard.find((m) => m.event === 'stopped' && m.ref === 'py-early').exit_code, 3);
+    await sup.start();
+    assert.equal(sup.status(), []);
+  } finally {
+    await sup.stop();
+    await connection.stop();
+    server.child.kill('SIGTERM');
+    await server.exited;
+    tmp.cleanup();
+  }
+});
+
 test.run();
