@@ -350,12 +350,13 @@ export class CallosumConnection {
 
   /**
    * Sends what it can within `timeoutMs` (connecting once more if needed),
-   * then closes the socket. Kept messages get a second `timeoutMs` of their
-   * own: lines still queued by then are shed (and counted, so an exit still
-   * waiting says how many) so that the kept ones go out first. Whatever is
-   * still queued after that is dropped.
+   * then closes the socket. Kept messages still waiting then, with a server
+   * connected, get `keptTimeoutMs` more of their own: lines still queued are
+   * shed (and counted, so an exit still waiting says how many) so that the
+   * kept ones go out first. Whatever is still queued after that is dropped.
+   * @default timeoutMs 1000, keptTimeoutMs 5000 (0 when `timeoutMs` is 0; at least `timeoutMs`)
    */
-  async stop({ timeoutMs = 1000 }: { timeoutMs?: number } = {}): Promise<void> {
+  async stop({ timeoutMs = 1000, keptTimeoutMs = timeoutMs > 0 ? 5000 : 0 }: { timeoutMs?: number; keptTimeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     const wasStarted = this.state === 'started';
     this.state = 'stopping';
@@ -367,9 +368,10 @@ export class CallosumConnection {
       // Referenced (bounded by the timer) so an awaited stop() settles before the process may exit.
       this.refSocket(true);
       await this.drained(timeoutMs);
+      // A server slow to read (holding senders back for a slow listener, or starved of CPU) must not cost an exit.
       if (this.socket && this.keptWaiting(this.seq) > 0) {
         while (this.sheddableCount > 0) this.shedOldest(true);
-        await this.drained(timeoutMs);
+        await this.drained(Math.max(timeoutMs, keptTimeoutMs));
       }
     }
     this.state = 'stopped';

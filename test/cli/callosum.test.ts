@@ -122,11 +122,19 @@ test('20 short runs in a row with a live listener: every exit arrives', async ()
   await withServer(async (journal, started) => {
     const exits = await listener(journal, started, ['--tract', 'logs', '--event', 'exit']);
     const runs = 20;
+    const said: string[] = [];
     for (let i = 0; i < runs; i++) {
       const run = await runBin(['run', '--journal', journal, '--name', `r${i}`, '--', 'seq', '20000']);
       assert.is(run.code, 0, run.stderr);
+      said.push(run.stderr);
     }
-    await until(() => jsonLines(exits.stdout).length >= runs, 'all 20 exits', 30_000);
+    try {
+      await until(() => jsonLines(exits.stdout).length >= runs, 'all 20 exits', 30_000);
+    } catch (error) {
+      // What a reader of a failure needs: which exits came, what the runs and the listener said.
+      const heard = jsonLines(exits.stdout).map((m) => m.name);
+      throw new Error(`${(error as Error).message}: heard ${heard.join(' ')}\nlistener: ${exits.stderr}\nruns: ${said.join('')}`);
+    }
     assert.equal(
       jsonLines(exits.stdout).map((m) => m.name),
       Array.from({ length: runs }, (_, i) => `r${i}`),
