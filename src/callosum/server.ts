@@ -15,7 +15,7 @@ import { Outbox } from './outbox.js';
 import { encodeMessage, parseMessage, resolveSocketPath, type CallosumMessage } from './protocol.js';
 import { FORWARD, MessageScanner, SLOW, STAMP } from './scan.js';
 import { claimSocketPath, listen } from './socket-path.js';
-import { readUnread } from './unread.js';
+import { readUnread, salvageBuffered } from './unread.js';
 
 export type CallosumServerOptions = {
   /** @default `<journal>/health/callosum.sock` */
@@ -233,9 +233,10 @@ export class CallosumServer {
       client.splitter.push(chunk);
       this.pace();
     });
-    // A vanished peer shows up as ECONNRESET (after everything it sent was read) or
-    // EPIPE (a failed write; the outbox reads what is left first); 'close' cleans up.
-    socket.on('error', () => {});
+    // A vanished peer shows up as EPIPE (a failed write; the outbox reads what is left first)
+    // or ECONNRESET on a read, which destroys the socket with what Node had buffered while
+    // it was paused: broadcast that too. 'close' cleans up.
+    socket.on('error', () => salvageBuffered(socket, (chunk) => client.splitter.push(chunk)));
     socket.on('close', () => {
       this.clients.delete(client);
       this.counts.dropped += client.outbox.dropped;

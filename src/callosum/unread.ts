@@ -42,3 +42,22 @@ export function readUnread(socket: Socket, push: (chunk: Buffer) => void): void 
     push(chunk.subarray(0, bytes));
   }
 }
+
+/**
+ * What Node had read from a socket but not yet handed out when it was
+ * destroyed: a paused socket keeps reading into its buffer, and a read error
+ * (ECONNRESET, a peer that closed with our data unread) then destroys it with
+ * those bytes still buffered. Call from the 'error' listener; hands them to
+ * `push` in order.
+ */
+export function salvageBuffered(socket: Socket, push: (chunk: Buffer) => void): void {
+  const state = (socket as unknown as { _readableState?: { length: number; buffer: unknown; bufferIndex?: number } })._readableState;
+  if (!state || state.length === 0) return;
+  const buffer = state.buffer as { head?: { data: Buffer; next: unknown } } | Buffer[];
+  if (Array.isArray(buffer)) {
+    for (let i = state.bufferIndex ?? 0; i < buffer.length; i++) if (Buffer.isBuffer(buffer[i])) push(buffer[i]!);
+  } else {
+    for (let node = buffer?.head; node; node = node.next as typeof node) if (Buffer.isBuffer(node.data)) push(node.data);
+  }
+  state.length = 0;
+}
