@@ -94,9 +94,8 @@ export async function benchSpawnOverhead(ctx: SpawnContext): Promise<Row[]> {
 /**
  * What the cgroup adds to each spawn, alone: making the child's cgroup, the
  * host stepping into it and back around the fork, and removing it. Back to
- * back, and after a quiet spell (20 ms), when the kernel first waits for an
- * RCU grace period (paid off the event loop, in `ready()`, but still part of
- * a spawn's latency). The overhead rows above include it when containment is
+ * back, and after a quiet spell (20 ms), when the kernel may first wait for
+ * an RCU grace period. The overhead rows above include it when containment is
  * 'cgroup' (`BRAINSTEM_CONTAINMENT=process-group npm run bench -- --only 3`
  * leaves it out).
  */
@@ -109,7 +108,6 @@ async function cgroupCost(ctx: SpawnContext): Promise<Row[]> {
         await new Promise((resolve) => (quietMs > 0 ? setTimeout(resolve, quietMs) : setImmediate(resolve)));
         const started = performance.now();
         const group = ChildGroup.create(`bench-${quietMs}-${rep}-${i}`);
-        await group.ready();
         group.spawnInside(() => undefined);
         group.end();
         times.push(performance.now() - started);
@@ -134,6 +132,6 @@ async function cgroupCost(ctx: SpawnContext): Promise<Row[]> {
   });
   return [
     row('the cgroup per spawn alone, back to back (mkdir, the host in and out around the fork, rmdir)', backToBack),
-    row('the same 20 ms after the last spawn (the kernel\'s RCU grace period first, off the event loop)', afterQuiet),
+    row('the same 20 ms after the last spawn (the kernel\'s RCU grace period may come first)', afterQuiet),
   ];
 }

@@ -32,7 +32,6 @@ export type SignalEvent = { type: 'SIGNAL'; signal: NodeJS.Signals };
 export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildProcessEvent>(({ input, sendBack, receive }) => {
   let pid: number | undefined;
   let exited = false;
-  let stopped = false;
 
   let failed = false;
   const fail = (error: NodeJS.ErrnoException) => {
@@ -49,7 +48,6 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
   }
 
   const start = () => {
-    if (stopped) return;
     let subprocess: ReturnType<typeof execa>;
     try {
       subprocess = members.spawnInside(() => spawnOrCatch(() => spawnChild(input), fail));
@@ -91,17 +89,13 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
       sendBack({ type: 'EXITED', exitCode: code ?? -(constants.signals[signal as NodeJS.Signals] ?? 0), signal });
     });
   };
-  // With a cgroup, the kernel's wait for moving the host is taken off the event loop first (see ChildGroup.ready).
-  const ready = members.ready();
-  if (ready) void ready.then(start);
-  else start();
+  start();
 
   receive((event) => {
     members.signal(event.signal);
   });
 
   return () => {
-    stopped = true;
     // The leader has ended, but what it left in its group (a grandchild holding the pipe) ends with it.
     if (pid !== undefined && !exited) members.signal('SIGKILL');
     members.end();

@@ -97,31 +97,6 @@ function ownCgroupDir(): string | null {
   return null;
 }
 
-let warming: Promise<void> | undefined;
-
-/**
- * Moves process `pid` (one of ours, already home: the watchdog) into the
- * host's cgroup, on a libuv thread. Moving a process takes the kernel's
- * cgroup migration lock, whose first taking after a quiet spell waits for an
- * RCU grace period (milliseconds, more under load); for a grace period
- * afterwards it is quick. So the wait is paid here, off the event loop, and
- * the host's own moves around the fork that follow are quick. Concurrent
- * callers share one move.
- */
-export function warmMigrations(pid: number | undefined): Promise<void> {
-  if (warming) return warming;
-  const home = found;
-  if (!home || pid === undefined) return Promise.resolve();
-  warming = new Promise((resolve) => {
-    // Whatever the outcome (the watchdog gone: ESRCH), the spawn goes ahead; a cold move is only slower.
-    fs.write(home.homeFd, String(pid), () => {
-      warming = undefined;
-      resolve();
-    });
-  });
-  return warming;
-}
-
 /** Moves the host (all its threads) into `cgroup`; what it forks from now on starts there. */
 export function moveHostInto(cgroup: string): void {
   fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(process.pid));

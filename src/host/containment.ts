@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { hierarchy, killCgroup, members, moveHostHome, moveHostInto, processGroupOf, removeCgroup, signalProcess, warmMigrations, type Hierarchy } from './cgroups.js';
+import { hierarchy, killCgroup, members, moveHostHome, moveHostInto, processGroupOf, removeCgroup, signalProcess, type Hierarchy } from './cgroups.js';
 import { setWatchdogCgroupBase, startWatchdog, unwatch, watch } from './watchdog.js';
 
 /**
@@ -85,16 +85,6 @@ export class ChildGroup {
         else return new ChildGroup(undefined);
       }
     }
-  }
-
-  /**
-   * Resolves when moving the host into this cgroup will be quick (see
-   * `warmMigrations`: the kernel's wait is paid on a libuv thread, not on the
-   * event loop); undefined with process groups, where there is nothing to wait for.
-   */
-  ready(): Promise<void> | undefined {
-    if (this.cgroup === undefined) return undefined;
-    return warmMigrations(startWatchdog());
   }
 
   /**
