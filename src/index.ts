@@ -38,14 +38,13 @@ export {
   CallosumServer,
   CallosumConnection,
   CallosumError,
-  callosumBridge,
-  bridgeBusToCallosum,
   type CallosumServerOptions,
   type CallosumConnectionOptions,
   type CallosumMessage,
   type CallosumFields,
-  type CallosumBridgeInput,
 } from './callosum/index.js';
+// The bridge is an actor: the public face exports it, the wire protocol's module does not reach up for it.
+export { bridgeBusToCallosum, callosumBridge, type CallosumBridgeInput } from './actors/callosum-bridge.js';
 export { closeCallosumLinks } from './process/callosum-link.js';
 export { containment, type Containment } from './host/containment.js';
 export { registerShutdown, keepAlive, setSignalGuard, type ShutdownStep } from './host/guard.js';

@@ -15,4 +15,3 @@ export {
   MAX_SOCKET_PATH_BYTES,
   type CallosumMessage,
 } from './protocol.js';
-export { bridgeBusToCallosum, callosumBridge, type CallosumBridgeInput } from '../actors/callosum-bridge.js';
