@@ -3,6 +3,7 @@
  * against the kernel, for `brainstem ps`.
  */
 import type { ProcessState } from '../bus/events.js';
+import type { ProcessView } from '../bus/project.js';
 import { isSameProcess, type HostIdentity } from './proc.js';
 import { hasEnded, type ProcessTrace } from './traces.js';
 
@@ -10,13 +11,7 @@ import { hasEnded, type ProcessTrace } from './traces.js';
 export type ProcessStatus = ProcessState | 'orphan' | 'lost';
 
 /** One row of `brainstem ps --json`: `project`'s fields plus the runtime that ran it and whether that still runs. */
-export interface ProcessRow {
-  ref: string;
-  name: string;
-  pid: number | null;
-  state: ProcessState;
-  exitCode: number | null;
-  logPath: string;
+export interface ProcessRow extends ProcessView {
   host: HostIdentity | null;
   hostAlive: boolean;
   status: ProcessStatus;

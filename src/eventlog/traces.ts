@@ -4,17 +4,12 @@
  * what identifies each process to the kernel: pid, group and start time.
  */
 import { FINAL_STATES, type ProcessState } from '../bus/events.js';
+import type { ProcessView } from '../bus/project.js';
 import type { HostIdentity } from './proc.js';
 import type { EventRecord } from './record.js';
 
 /** One process as the event log tells it, with `project`'s fields. */
-export interface ProcessTrace {
-  ref: string;
-  name: string;
-  pid: number | null;
-  state: ProcessState;
-  exitCode: number | null;
-  logPath: string;
+export interface ProcessTrace extends ProcessView {
   /** The runtime that ran it; absent when its records name none. */
   host?: HostIdentity;
   pgid?: number;

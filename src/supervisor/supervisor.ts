@@ -1,6 +1,7 @@
 import { createActor, type Actor } from 'xstate';
 import { getDefaultBus, type Bus } from '../bus/create-bus.js';
 import type { ServiceState } from '../bus/events.js';
+import type { ServiceView } from '../bus/project-services.js';
 import type { CallosumConnection } from '../callosum/connection.js';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, ValidationError } from '../errors.js';
@@ -35,22 +36,8 @@ export interface SupervisorOptions {
   eventLog?: boolean;
 }
 
-/** One row of `status()`. */
-export interface ServiceStatus {
-  name: string;
-  state: ServiceState;
-  /** The running process's pid, else null. */
-  pid: number | null;
-  /** The current (else the last) run's ref: its log is `<ref>_<name>.log`. */
-  ref: string | null;
-  restarts: number;
-  /** Epoch ms (runtime clock) when the service entered `state`. */
-  since: number;
-  /** The last run's exit code (minus the signal number), else null. */
-  exitCode: number | null;
-  /** In `backoff`: epoch ms of the next start, else null. */
-  nextStartAt: number | null;
-}
+/** One row of `status()`: the same row `projectServices` folds from the bus. */
+export type ServiceStatus = ServiceView;
 
 type ServiceActor = Actor<ServiceMachine>;
 
