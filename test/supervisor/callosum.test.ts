@@ -8,18 +8,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallosumConnection, CallosumServer, createBus, Supervisor, type CallosumMessage } from '../../src/index.js';
 import { startPeer, tempDir, waitFor } from '../callosum/helpers.js';
+import { withSupervisorOnPythonServer } from './python-rig.js';
 
 const test = suite('Supervisor on Callosum');
 
 test('a Python peer sends supervisor restart and hears restarting, stopped and started', async () => {
-  const tmp = tempDir();
-  const server = startPeer(['serve', tmp.socket]);
-  await waitFor('python server ready', () => server.lines.includes('ready'));
-  const connection = new CallosumConnection({ socketPath: tmp.socket });
-  connection.start();
-  const sup = new Supervisor({ journal: path.join(tmp.dir, 'journal'), bus: createBus(), callosum: connection, sweep: false });
-  sup.add('worker', ['sleep', '300']);
-  try {
+  await withSupervisorOnPythonServer(async ({ tmp, sup }) => {
+    sup.add('worker', ['sleep', '300']);
     await sup.start();
     const before = sup.status()[0]!;
     const listener = startPeer(['listen', tmp.socket, '--until', 'supervisor/started', '--timeout', '60']);
@@ -44,13 +39,7 @@ test('a Python peer sends supervisor restart and hears restarting, stopped and s
     assert.equal([started!.service, started!.pid, started!.ref], ['worker', after.pid, after.ref], 'started names the new process');
     assert.is.not(after.pid, before.pid);
     assert.is(after.restarts, 1);
-  } finally {
-    await sup.stop();
-    await connection.stop();
-    server.child.kill('SIGTERM');
-    await server.exited;
-    tmp.cleanup();
-  }
+  });
 });
 
 test('restart requests for an unknown service or for `supervisor` itself are ignored; service events go to lifecycle', async () => {

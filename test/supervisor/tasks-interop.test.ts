@@ -4,10 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createBus } from '../../src/bus/create-bus.js';
 import { CallosumConnection } from '../../src/callosum/connection.js';
-import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { TaskQueue } from '../../src/supervisor/tasks.js';
 import { startPeer, tempDir, waitFor } from '../callosum/helpers.js';
 import { fixture } from '../helpers.js';
+import { withSupervisorOnPythonServer } from './python-rig.js';
 
 // solstone's side of the wire throughout: the Python server broadcasts, Python callers request
 // tasks and listen as think/supervisor.py's callers do; brainstem runs the tasks.
@@ -77,13 +77,7 @@ test('a Python caller requests tasks over Callosum and hears started, stopped an
 });
 
 test('through a Supervisor with control: a Python request and a library submit share one queue per name', async () => {
-  const tmp = tempDir();
-  const server = startPeer(['serve', tmp.socket]);
-  await waitFor('python server ready', () => server.lines.includes('ready'));
-  const connection = new CallosumConnection({ socketPath: tmp.socket });
-  connection.start();
-  const sup = new Supervisor({ journal: path.join(tmp.dir, 'journal'), bus: createBus(), callosum: connection, sweep: false });
-  try {
+  await withSupervisorOnPythonServer(async ({ tmp, sup }) => {
     const release = path.join(tmp.dir, 'release');
     // One service beside the tasks, as in an agent (and start() settles once it is up).
     sup.add('idle', [fixture('wait-for-file.sh'), path.join(tmp.dir, 'never')]);
@@ -100,23 +94,11 @@ test('through a Supervisor with control: a Python request and a library submit s
     assert.equal(mine, ['started', 'stopped']);
     assert.is(heard.find((m) => m.event === 'stopped' && m.ref === 'py-sup').exit_code, 0);
     assert.ok(heard.some((m) => m.event === 'stopped' && m.ref === 'lib-1' && m.exit_code === 0), 'the library task answered on the wire too');
-  } finally {
-    await sup.stop();
-    await connection.stop();
-    server.child.kill('SIGTERM');
-    await server.exited;
-    tmp.cleanup();
-  }
+  });
 });
 
 test('a Supervisor never started hears requests too (tasks run whether or not start() was called); start() with no services resolves', async () => {
-  const tmp = tempDir();
-  const server = startPeer(['serve', tmp.socket]);
-  await waitFor('python server ready', () => server.lines.includes('ready'));
-  const connection = new CallosumConnection({ socketPath: tmp.socket });
-  connection.start();
-  const sup = new Supervisor({ journal: path.join(tmp.dir, 'journal'), bus: createBus(), callosum: connection, sweep: false });
-  try {
+  await withSupervisorOnPythonServer(async ({ tmp, sup }) => {
     const caller = startPeer(['request', tmp.socket, JSON.stringify([fixture('exit-with.sh'), '3']), '--ref', 'py-early', '--timeout', '60']);
     assert.is(await caller.exited, 0, caller.stderr());
     const heard = caller.lines.map((line) => JSON.parse(line));
@@ -124,13 +106,7 @@ test('a Supervisor never started hears requests too (tasks run whether or not st
     assert.is(heard.find((m) => m.event === 'stopped' && m.ref === 'py-early').exit_code, 3);
     await sup.start();
     assert.equal(sup.status(), []);
-  } finally {
-    await sup.stop();
-    await connection.stop();
-    server.child.kill('SIGTERM');
-    await server.exited;
-    tmp.cleanup();
-  }
+  });
 });
 
 test.run();
