@@ -9,9 +9,10 @@ import { killAllGroups } from './containment.js';
  * terminated with its own timeout, then the host exits as it would have (the
  * signal is raised again unless someone else listens for it). A second such
  * signal while stopping SIGKILLs every live child's group at once. Handlers
- * are installed only while something is guarded, so an idle host keeps its
- * default signal behaviour. (A normal exit is handled in containment: every
- * live group gets SIGTERM and the watchdog finishes the job.)
+ * are installed while something is guarded (and a second after, for the next
+ * run), so an idle host keeps its default signal behaviour. (A normal exit is
+ * handled in containment: every live group gets SIGTERM and the watchdog
+ * finishes the job.)
  */
 export interface Guarded {
   readonly pid: number | null;
@@ -59,8 +60,25 @@ function setInstalled(on: boolean): void {
   }
 }
 
+// How long the handlers stay after the last guarded child is released: installing them costs a
+// spawn three sigaction round trips, and runs that follow each other would pay it every time.
+const LINGER_MS = 1000;
+let lingering: NodeJS.Timeout | undefined;
+
 function sync(): void {
-  if (!stopping) setInstalled(enabled && (live.size > 0 || steps.size > 0));
+  if (stopping) return;
+  const wanted = enabled && (live.size > 0 || steps.size > 0);
+  if (wanted || !enabled || !installed) {
+    clearTimeout(lingering);
+    lingering = undefined;
+    setInstalled(wanted);
+    return;
+  }
+  // Nothing left to guard: a signal meanwhile still does what it would have (stop() raises it again).
+  lingering ??= setTimeout(() => {
+    lingering = undefined;
+    if (!stopping) setInstalled(enabled && (live.size > 0 || steps.size > 0));
+  }, LINGER_MS).unref();
 }
 
 /** Terminate `child` before the host goes on a stop signal. */
