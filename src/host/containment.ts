@@ -45,6 +45,8 @@ function cgroups(): Hierarchy | null {
 }
 
 const live = new Set<ChildGroup>();
+/** Ended children's cgroups whose removal is under way on the threadpool. */
+const removing = new Set<string>();
 let serial = 0;
 
 /**
@@ -147,12 +149,18 @@ export class ChildGroup {
       unwatch(this.pid);
       return;
     }
-    // Empty (the common case): removed at once. Else end the leftovers and remove it when they are gone.
+    // Empty (the common case): removed on the threadpool, which the child's exit need not wait for.
+    // Else end the leftovers and remove it when they are gone.
     const cgroup = this.cgroup;
-    if (removeCgroup(cgroup)) {
-      unwatch(cgroup);
-      return;
-    }
+    removing.add(cgroup);
+    fs.rmdir(cgroup, (error) => {
+      removing.delete(cgroup);
+      if (!error || error.code === 'ENOENT') unwatch(cgroup);
+      else this.endLeftovers(cgroup);
+    });
+  }
+
+  private endLeftovers(cgroup: string): void {
     let delay = 5;
     const retry = () => {
       if (removeCgroup(cgroup)) {
@@ -201,6 +209,8 @@ function hookExit(): void {
 // The host exits with children running: SIGTERM to every member now; the watchdog finishes the job after the host is gone.
 function onHostExit(): void {
   for (const group of live) group.signal('SIGTERM');
+  // The threadpool will not finish these now.
+  for (const cgroup of removing) if (removeCgroup(cgroup)) unwatch(cgroup);
   const base = cgroupBase();
   if (live.size === 0 && base !== null) removeCgroup(base);
 }
