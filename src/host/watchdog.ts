@@ -120,14 +120,24 @@ export function watch(entry: number | string): void {
   if (watched.has(key)) return;
   watched.add(key);
   // A watchdog started now is handed the whole list, this entry included.
-  if (watchdog) watchdog.stdin!.write(`+${key}\n`);
-  else ensure();
+  if (!watchdog) ensure();
+  else if (!scanned(key)) watchdog.stdin!.write(`+${key}\n`);
 }
 
 /** `entry` has ended (or was ended, and its cgroup removed): forget it. */
 export function unwatch(entry: number | string): void {
   const key = String(entry);
-  if (watched.delete(key)) watchdog?.stdin?.write(`-${key}\n`);
+  if (watched.delete(key) && !scanned(key)) watchdog?.stdin?.write(`-${key}\n`);
+}
+
+/**
+ * A cgroup in the host's cgroup directory: the watchdog finds it there when
+ * the host dies, listed or not, so telling it costs two pipe writes a spawn
+ * (and the shell's time to read them) for nothing. Still kept in `watched`,
+ * which a replacement watchdog is handed.
+ */
+function scanned(key: string): boolean {
+  return cgroupBase !== '' && key.startsWith(`${cgroupBase}/`) && !key.includes('/', cgroupBase.length + 1);
 }
 
 /** Starts the watchdog if none runs; its pid (undefined where it cannot run). */

@@ -8,7 +8,9 @@ export function dayOf(epochMs: number): string {
 }
 
 // Every spawn asks for the same midnight (its log's roll time), and luxon builds about 14 KB of
-// objects per answer: the last answer holds for any time before it, in the same time zone.
+// objects per answer: the last answer holds for the whole local day before it, in the same time
+// zone. (Held from the time asked only, it was asked again whenever an event stamped a moment
+// earlier came after a spawn: once a run.)
 let last: { from: number; next: number; zone: Zone | null; tz: string | undefined } = { from: 0, next: -Infinity, zone: null, tz: undefined };
 
 /** Epoch ms of the next local midnight after `epochMs`; luxon gets 23- and 25-hour days right. */
@@ -16,8 +18,9 @@ export function nextMidnight(epochMs: number): number {
   const zone = Settings.defaultZone;
   const tz = process.env.TZ;
   if (epochMs >= last.from && epochMs < last.next && zone === last.zone && tz === last.tz) return last.next;
-  const next = DateTime.fromMillis(epochMs).plus({ days: 1 }).startOf('day').toMillis();
-  last = { from: epochMs, next, zone, tz };
+  const local = DateTime.fromMillis(epochMs);
+  const next = local.plus({ days: 1 }).startOf('day').toMillis();
+  last = { from: Math.min(epochMs, local.startOf('day').toMillis()), next, zone, tz };
   return next;
 }
 
