@@ -4,7 +4,8 @@ import { JournalError } from '../errors.js';
 import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
 import { checkJournal, ensureDir, openNoFollow } from './safe.js';
-import { linkUnlessFile } from './symlink.js';
+import { makeSpare, takeSpare } from './spare.js';
+import { linkUnlessFile, linkUnlessFileSoon } from './symlink.js';
 
 export type DailyLogEvent = { kind: 'opened' | 'rolled'; path: string };
 
@@ -20,7 +21,9 @@ export interface DailyLogOptions {
   /**
    * Told when a `<name>.log` symlink could not be placed (a regular file holds
    * its name, e.g. another run's log); the log itself is open and written.
-   * Without it, such an error is thrown.
+   * With it, the links are made on libuv's threadpool and placed a moment
+   * later (`linked` says when); without it, they are placed before the
+   * constructor returns and an error is thrown.
    */
   onLinkError?: (error: JournalError) => void;
 }
@@ -48,6 +51,8 @@ export class DailyLog {
   private identity = { dev: -1, ino: -1 };
   private rollAt: number;
   private fresh: boolean;
+  /** Resolves once both `<name>.log` links point at the current file (or could not, as told to `onLinkError`). */
+  linked: Promise<void> = Promise.resolve();
 
   /** Opens today's (or the pinned day's) file; throws `JournalError` when the journal cannot be created or written. */
   constructor(private readonly options: DailyLogOptions) {
@@ -149,19 +154,22 @@ export class DailyLog {
     const file = logFileName(ref, name);
     const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
     const topLink = path.join(topDir, `${name}.log`);
-    for (const [target, link] of [
+    const links = [
       [file, dayLink],
       [`../${this.day}/health/${file}`, topLink],
-    ] as const) {
+    ] as const;
+    const { onLinkError } = this.options;
+    if (onLinkError) {
+      const report = (link: string) => (error: unknown) => onLinkError(error instanceof JournalError ? error : JournalError.from('link', link, error));
+      this.linked = Promise.all(links.map(([target, link]) => linkUnlessFileSoon(target, link).catch(report(link)))).then(() => {});
+      return;
+    }
+    for (const [target, link] of links) {
       try {
         linkUnlessFile(target, link);
       } catch (error) {
-        const linkError = error instanceof JournalError ? error : JournalError.from('link', link, error);
-        if (!this.options.onLinkError) {
-          this.close();
-          throw linkError;
-        }
-        this.options.onLinkError(linkError);
+        this.close();
+        throw error instanceof JournalError ? error : JournalError.from('link', link, error);
       }
     }
   }
@@ -182,6 +190,18 @@ export class DailyLog {
       ensureDir(journalHealthDir(journal), journal);
     };
     dirs();
+    if (this.fresh) {
+      // A fresh log takes the empty file made ahead, if there is one; the next is made meanwhile (after
+      // this one, so that the two never wait for each other on the directory's lock).
+      const dir = dayHealthDir(journal, this.day);
+      const fd = takeSpare(journal, dir, this.path) ?? this.openAt(flags, dirs, replaceLink);
+      makeSpare(journal, dir);
+      return fd;
+    }
+    return this.openAt(flags, dirs, replaceLink);
+  }
+
+  private openAt(flags: number, dirs: () => void, replaceLink: boolean): number {
     try {
       return openNoFollow(this.path, flags);
     } catch (error) {
