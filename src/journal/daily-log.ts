@@ -5,7 +5,7 @@ import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
 import { checkJournal, ensureDir, openNoFollow } from './safe.js';
 import { makeSpare, takeSpare } from './spare.js';
-import { linkUnlessFile, linkUnlessFileSoon } from './symlink.js';
+import { linkUnlessFile } from './symlink.js';
 
 export type DailyLogEvent = { kind: 'opened' | 'rolled'; path: string };
 
@@ -21,9 +21,7 @@ export interface DailyLogOptions {
   /**
    * Told when a `<name>.log` symlink could not be placed (a regular file holds
    * its name, e.g. another run's log); the log itself is open and written.
-   * With it, the links are made on libuv's threadpool and placed a moment
-   * later (`linked` says when); without it, they are placed before the
-   * constructor returns and an error is thrown.
+   * Without it, such an error is thrown.
    */
   onLinkError?: (error: JournalError) => void;
 }
@@ -51,8 +49,6 @@ export class DailyLog {
   private identity = { dev: -1, ino: -1 };
   private rollAt: number;
   private fresh: boolean;
-  /** Resolves once both `<name>.log` links point at the current file (or could not, as told to `onLinkError`). */
-  linked: Promise<void> = Promise.resolve();
 
   /** Opens today's (or the pinned day's) file; throws `JournalError` when the journal cannot be created or written. */
   constructor(private readonly options: DailyLogOptions) {
@@ -154,22 +150,19 @@ export class DailyLog {
     const file = logFileName(ref, name);
     const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
     const topLink = path.join(topDir, `${name}.log`);
-    const links = [
+    for (const [target, link] of [
       [file, dayLink],
       [`../${this.day}/health/${file}`, topLink],
-    ] as const;
-    const { onLinkError } = this.options;
-    if (onLinkError) {
-      const report = (link: string) => (error: unknown) => onLinkError(error instanceof JournalError ? error : JournalError.from('link', link, error));
-      this.linked = Promise.all(links.map(([target, link]) => linkUnlessFileSoon(target, link).catch(report(link)))).then(() => {});
-      return;
-    }
-    for (const [target, link] of links) {
+    ] as const) {
       try {
         linkUnlessFile(target, link);
       } catch (error) {
-        this.close();
-        throw error instanceof JournalError ? error : JournalError.from('link', link, error);
+        const linkError = error instanceof JournalError ? error : JournalError.from('link', link, error);
+        if (!this.options.onLinkError) {
+          this.close();
+          throw linkError;
+        }
+        this.options.onLinkError(linkError);
       }
     }
   }

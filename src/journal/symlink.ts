@@ -26,56 +26,6 @@ export function atomicSymlink(target: string, linkPath: string): void {
  * `JournalError` with code `EEXIST`.
  */
 export function linkUnlessFile(target: string, linkPath: string): void {
-  refuseUnlessLink(linkPath, target);
-  atomicSymlink(target, linkPath);
-}
-
-/** Per link path: the newest request, the newest placed, and how many are in flight; an older link never replaces a newer one. */
-const inFlight = new Map<string, { requested: number; placed: number; pending: number }>();
-
-/**
- * `linkUnlessFile` with the symlink made on libuv's threadpool: making one
- * allocates an inode (0.07 to 1.1 ms here, from one minute to the next), done while
- * the main thread forks the child. The checks and the rename stay on the main
- * thread. When two links to one path are asked for, the later request wins
- * whatever order the threadpool finishes in. Rejects with a `JournalError` as
- * `linkUnlessFile` throws.
- */
-export function linkUnlessFileSoon(target: string, linkPath: string): Promise<void> {
-  try {
-    refuseUnlessLink(linkPath, target);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  let state = inFlight.get(linkPath);
-  if (!state) inFlight.set(linkPath, (state = { requested: 0, placed: 0, pending: 0 }));
-  const seq = ++state.requested;
-  state.pending++;
-  const temp = `${linkPath}.tmp${process.pid}_${++counter}`;
-  return new Promise((resolve, reject) => {
-    fs.symlink(target, temp, (error) => {
-      if (--state.pending === 0) inFlight.delete(linkPath);
-      if (error) return reject(error);
-      try {
-        if (state.placed > seq) {
-          // A later request placed its link first: this one is stale.
-          fs.rmSync(temp, { force: true });
-          return resolve();
-        }
-        // Checked again: a regular file may have taken the name meanwhile (another run's log).
-        refuseUnlessLink(linkPath, target);
-        fs.renameSync(temp, linkPath);
-        state.placed = seq;
-        resolve();
-      } catch (renameError) {
-        fs.rmSync(temp, { force: true });
-        reject(renameError);
-      }
-    });
-  });
-}
-
-function refuseUnlessLink(linkPath: string, target: string): void {
   const existing = fs.lstatSync(linkPath, { throwIfNoEntry: false });
   if (existing && !existing.isSymbolicLink()) {
     throw new JournalError(
@@ -84,4 +34,5 @@ function refuseUnlessLink(linkPath: string, target: string): void {
       'EEXIST',
     );
   }
+  atomicSymlink(target, linkPath);
 }

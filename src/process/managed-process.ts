@@ -38,10 +38,10 @@ export class ManagedProcess {
     this.actor = fields.actor;
     this.clock = fields.clock;
     this.log = fields.log;
-    // Ended, and the log's links placed (made on the threadpool while the child ran).
-    this.done = new Promise<void>((resolve) => {
-      this.actor.subscribe({ complete: () => resolve(), error: () => resolve() });
-    }).then(() => fields.log.linked.then(() => this.returncode));
+    this.done = new Promise((resolve) => {
+      const settle = () => resolve(this.returncode);
+      this.actor.subscribe({ complete: settle, error: settle });
+    });
   }
 
   /**
