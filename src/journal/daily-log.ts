@@ -188,7 +188,7 @@ export class DailyLog {
       // this one, so that the two never wait for each other on the directory's lock).
       const dir = dayHealthDir(journal, this.day);
       const fd = takeSpare(journal, dir, this.path) ?? this.openAt(flags, dirs, replaceLink);
-      makeSpare(journal, dir);
+      makeSpare(journal, dir, flags);
       return fd;
     }
     return this.openAt(flags, dirs, replaceLink);

@@ -17,8 +17,6 @@ type Spare = { dir: string; path: string; fd: number; idle: NodeJS.Timeout } | {
 /** A spare not taken this long is let go, so that an idle runtime holds no file open in a journal (one may want to unmount it). */
 const IDLE_RELEASE_MS = 5_000;
 
-const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-const SPARE_FLAGS = O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK;
 const PREFIX = `.spare-${process.pid}-`;
 
 const spares = new Map<string, Spare>();
@@ -26,9 +24,9 @@ let serial = 0;
 let exitHooked = false;
 
 /**
- * The spare of `journal`'s `dir`, now named `file` and open for appending as
- * a fresh log is (O_WRONLY | O_APPEND | O_NONBLOCK); undefined when there is
- * none ready or `file` exists (the caller's own O_EXCL open then says so).
+ * The spare of `journal`'s `dir`, now named `file` and open as it was made
+ * (`makeSpare`'s flags); undefined when there is none ready or `file` exists
+ * (the caller's own O_EXCL open then says so).
  */
 export function takeSpare(journal: string, dir: string, file: string): number | undefined {
   const spare = spares.get(journal);
@@ -48,8 +46,13 @@ export function takeSpare(journal: string, dir: string, file: string): number | 
   return spare.fd;
 }
 
-/** Makes `journal`'s next spare in `dir` on the threadpool, unless one is there or on its way; one in another directory (yesterday's) is let go. */
-export function makeSpare(journal: string, dir: string): void {
+/**
+ * Makes `journal`'s next spare in `dir` on the threadpool, opened with
+ * `flags` (a fresh log's, O_EXCL among them) and never through a symlink,
+ * unless one is there or on its way; one in another directory (yesterday's)
+ * is let go.
+ */
+export function makeSpare(journal: string, dir: string, flags: number): void {
   const current = spares.get(journal);
   if (current?.dir === dir) return;
   if (current && !('making' in current)) release(current);
@@ -57,7 +60,7 @@ export function makeSpare(journal: string, dir: string): void {
   const making: Spare = { dir, making: true };
   spares.set(journal, making);
   hookExit();
-  fs.open(spare, SPARE_FLAGS, 0o600, (error, fd) => {
+  fs.open(spare, flags | fs.constants.O_NOFOLLOW, 0o600, (error, fd) => {
     if (spares.get(journal) !== making) {
       // Let go while it was being made (a new day, or the host on its way out).
       if (!error) release({ path: spare, fd });
