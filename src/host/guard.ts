@@ -65,19 +65,22 @@ function setInstalled(on: boolean): void {
 const LINGER_MS = 1000;
 let lingering: NodeJS.Timeout | undefined;
 
+function wanted(): boolean {
+  return enabled && (live.size > 0 || steps.size > 0);
+}
+
 function sync(): void {
   if (stopping) return;
-  const wanted = enabled && (live.size > 0 || steps.size > 0);
-  if (wanted || !enabled || !installed) {
+  if (wanted() || !enabled || !installed) {
     clearTimeout(lingering);
     lingering = undefined;
-    setInstalled(wanted);
+    setInstalled(wanted());
     return;
   }
   // Nothing left to guard: a signal meanwhile still does what it would have (stop() raises it again).
   lingering ??= setTimeout(() => {
     lingering = undefined;
-    if (!stopping) setInstalled(enabled && (live.size > 0 || steps.size > 0));
+    if (!stopping) setInstalled(wanted());
   }, LINGER_MS).unref();
 }
 
