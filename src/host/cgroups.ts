@@ -142,6 +142,11 @@ export function removeCgroup(dir: string): boolean {
   }
 }
 
+/** `removeCgroup` on the threadpool: `done(true)` once removed (or already gone), `done(false)` while it still has members. */
+export function removeCgroupSoon(dir: string, done: (removed: boolean) => void): void {
+  fs.rmdir(dir, (error) => done(!error || error.code === 'ENOENT'));
+}
+
 /** The pids in `cgroup` (none once it is gone). */
 export function members(cgroup: string): number[] {
   let text: string;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { hierarchy, killCgroup, members, moveHostHome, moveHostInto, processGroupOf, removeCgroup, signalProcess, type Hierarchy } from './cgroups.js';
+import { hierarchy, killCgroup, members, moveHostHome, moveHostInto, processGroupOf, removeCgroup, removeCgroupSoon, signalProcess, type Hierarchy } from './cgroups.js';
 import { setWatchdogCgroupBase, startWatchdog, unwatch, watch } from './watchdog.js';
 
 /**
@@ -153,9 +153,9 @@ export class ChildGroup {
     // Else end the leftovers and remove it when they are gone.
     const cgroup = this.cgroup;
     removing.add(cgroup);
-    fs.rmdir(cgroup, (error) => {
+    removeCgroupSoon(cgroup, (removed) => {
       removing.delete(cgroup);
-      if (!error || error.code === 'ENOENT') unwatch(cgroup);
+      if (removed) unwatch(cgroup);
       else this.endLeftovers(cgroup);
     });
   }
