@@ -5,6 +5,7 @@ import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
 import { checkJournal, ensureDir, openNoFollow } from './safe.js';
 import { makeSpare, takeSpare } from './spare.js';
+import { linkUnlessFileSoon } from './links-soon.js';
 import { linkUnlessFile } from './symlink.js';
 
 export type DailyLogEvent = { kind: 'opened' | 'rolled'; path: string };
@@ -21,7 +22,9 @@ export interface DailyLogOptions {
   /**
    * Told when a `<name>.log` symlink could not be placed (a regular file holds
    * its name, e.g. another run's log); the log itself is open and written.
-   * Without it, such an error is thrown.
+   * With it, the links are made on libuv's threadpool and placed a moment
+   * later (`linksPlaced()` in ./links-soon says when); without it, they are
+   * placed before the constructor returns and such an error is thrown.
    */
   onLinkError?: (error: JournalError) => void;
 }
@@ -150,19 +153,21 @@ export class DailyLog {
     const file = logFileName(ref, name);
     const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
     const topLink = path.join(topDir, `${name}.log`);
-    for (const [target, link] of [
+    const links = [
       [file, dayLink],
       [`../${this.day}/health/${file}`, topLink],
-    ] as const) {
+    ] as const;
+    const { onLinkError } = this.options;
+    for (const [target, link] of links) {
+      if (onLinkError) {
+        linkUnlessFileSoon(target, link, onLinkError);
+        continue;
+      }
       try {
         linkUnlessFile(target, link);
       } catch (error) {
-        const linkError = error instanceof JournalError ? error : JournalError.from('link', link, error);
-        if (!this.options.onLinkError) {
-          this.close();
-          throw linkError;
-        }
-        this.options.onLinkError(linkError);
+        this.close();
+        throw error instanceof JournalError ? error : JournalError.from('link', link, error);
       }
     }
   }

@@ -3,13 +3,18 @@ import { JournalError } from '../errors.js';
 
 let counter = 0;
 
+/** A name beside `linkPath` that no other writer (thread or process) uses. */
+export function tempLinkName(linkPath: string): string {
+  return `${linkPath}.tmp${process.pid}_${++counter}`;
+}
+
 /**
  * Points `linkPath` at `target` atomically: a uniquely named temporary link,
  * then rename over the old one, so a reader never sees the link missing and
  * concurrent writers (threads of this process or other processes) never collide.
  */
 export function atomicSymlink(target: string, linkPath: string): void {
-  const temp = `${linkPath}.tmp${process.pid}_${++counter}`;
+  const temp = tempLinkName(linkPath);
   try {
     fs.symlinkSync(target, temp);
     fs.renameSync(temp, linkPath);
@@ -26,6 +31,12 @@ export function atomicSymlink(target: string, linkPath: string): void {
  * `JournalError` with code `EEXIST`.
  */
 export function linkUnlessFile(target: string, linkPath: string): void {
+  refuseUnlessLink(linkPath, target);
+  atomicSymlink(target, linkPath);
+}
+
+/** Throws the `EEXIST` `JournalError` of `linkUnlessFile` when something other than a symlink holds `linkPath`. */
+export function refuseUnlessLink(linkPath: string, target: string): void {
   const existing = fs.lstatSync(linkPath, { throwIfNoEntry: false });
   if (existing && !existing.isSymbolicLink()) {
     throw new JournalError(
@@ -34,5 +45,4 @@ export function linkUnlessFile(target: string, linkPath: string): void {
       'EEXIST',
     );
   }
-  atomicSymlink(target, linkPath);
 }

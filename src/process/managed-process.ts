@@ -3,6 +3,7 @@ import { FINAL_STATES, type ProcessState } from '../bus/events.js';
 import type { Clock } from '../clock.js';
 import { BrainstemError, TimeoutError, type JournalError } from '../errors.js';
 import type { DailyLog } from '../journal/daily-log.js';
+import { linksPlaced } from '../journal/links-soon.js';
 import { processMachine, type ProcessMachine } from '../machines/process.js';
 import { guard, release } from '../host/guard.js';
 import { checkSignal, checkTimeout, type SpawnOptions } from './options.js';
@@ -38,10 +39,12 @@ export class ManagedProcess {
     this.actor = fields.actor;
     this.clock = fields.clock;
     this.log = fields.log;
-    this.done = new Promise((resolve) => {
-      const settle = () => resolve(this.returncode);
-      this.actor.subscribe({ complete: settle, error: settle });
-    });
+    // Ended, and the log's links placed (made on the threadpool while the child ran): one who waits may read them.
+    this.done = new Promise<void>((resolve) => {
+      this.actor.subscribe({ complete: () => resolve(), error: () => resolve() });
+    })
+      .then(linksPlaced)
+      .then(() => this.returncode);
   }
 
   /**
