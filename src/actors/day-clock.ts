@@ -1,4 +1,4 @@
-import { sendParent, setup } from 'xstate';
+import { fromCallback } from 'xstate';
 import { nextMidnight } from '../journal/day.js';
 
 export interface DayClockInput {
@@ -7,33 +7,22 @@ export interface DayClockInput {
   now: () => number;
 }
 
+export type MidnightEvent = { type: 'MIDNIGHT' };
+
 /**
- * Tells its parent `MIDNIGHT` at every local midnight. The wait is an xstate
- * delay computed with luxon (23- and 25-hour days included), so it runs on the
- * actor system's clock and a test clock drives it.
+ * Tells its parent `MIDNIGHT` at every local midnight. The wait is computed
+ * with luxon (23- and 25-hour days included) and scheduled on the actor
+ * system's scheduler, the one xstate's delays use, so it runs on the system's
+ * clock and a test clock drives it; stopping the actor cancels it. A callback
+ * rather than a machine of its own: every process has one, and a machine
+ * costs each spawn its own snapshot and microsteps for one timer.
  */
-export const dayClock = setup({
-  types: {
-    context: {} as DayClockInput,
-    input: {} as DayClockInput,
-  },
-  delays: {
-    untilMidnight: ({ context }) => Math.max(1, nextMidnight(context.now()) - context.now()),
-  },
-  guards: {
-    pinned: ({ context }) => context.pinned,
-  },
-}).createMachine({
-  id: 'dayClock',
-  context: ({ input }) => input,
-  initial: 'waiting',
-  states: {
-    waiting: {
-      always: { guard: 'pinned', target: 'pinned' },
-      after: {
-        untilMidnight: { target: 'waiting', reenter: true, actions: sendParent({ type: 'MIDNIGHT' }) },
-      },
-    },
-    pinned: { type: 'final' },
-  },
+export const dayClock = fromCallback<{ type: 'TICK' }, DayClockInput, MidnightEvent>(({ input, self, system, sendBack, receive }) => {
+  if (input.pinned) return;
+  const arm = () => system.scheduler.schedule(self, self, { type: 'TICK' }, Math.max(1, nextMidnight(input.now()) - input.now()), 'midnight');
+  receive(() => {
+    sendBack({ type: 'MIDNIGHT' });
+    arm();
+  });
+  arm();
 });
