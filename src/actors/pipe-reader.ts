@@ -12,12 +12,13 @@ export interface PipeReaderInput {
   /** Where each chunk's batch of lines goes. */
   logWriter: AnyActorRef;
   /** Called once, when the pipe has ended (or was closed by force) and its last line is delivered. */
-  onClosed: (event: PipeClosedEvent) => void;
+  onClosed: () => void;
   /** Asked after each chunk: a promise means read no further until it settles (Callosum is behind; see CallosumConnection.backpressure). */
   pace?: () => Promise<void> | undefined;
 }
 
-export type PipeClosedEvent = { type: 'PIPE_CLOSED'; stream: Stream; error?: string };
+/** Both pipes have ended (or were closed by force) and their last lines are delivered. */
+export type PipesClosedEvent = { type: 'PIPES_CLOSED' };
 
 export interface PipeReader {
   /** Forced close (a grandchild holds the pipe open past the drain bound): takes what is buffered, then stops reading. */
@@ -42,12 +43,12 @@ export function readPipe(input: PipeReaderInput): PipeReader {
   const deliver = (lines: string[]) => {
     if (lines.length > 0) logWriter.send({ type: 'BATCH', stream, pid, lines } satisfies LogBatchEvent);
   };
-  const finish = (error?: Error) => {
+  const finish = () => {
     if (closed) return;
     closed = true;
     pipe.off('data', onData);
     deliver(splitter.end());
-    input.onClosed(error ? { type: 'PIPE_CLOSED', stream, error: error.message } : { type: 'PIPE_CLOSED', stream });
+    input.onClosed();
   };
   const onData = (chunk: Buffer) => {
     deliver(splitter.push(chunk));
@@ -59,8 +60,9 @@ export function readPipe(input: PipeReaderInput): PipeReader {
       });
     }
   };
+  // A pipe that fails (EIO) has ended as far as its lines go: what was read is delivered.
   const onEnd = () => finish();
-  const onError = (error: Error) => finish(error);
+  const onError = () => finish();
 
   // `on`, not `once`: finish() runs once anyway, and each once-wrapper would stay with every live child.
   pipe.on('data', onData);
@@ -101,15 +103,20 @@ export type ClosePipesEvent = { type: 'CLOSE' };
 
 /**
  * The pipe reader: reads the child's stdout and stderr to their ends, each
- * chunk one `BATCH` to the log writer, and reports `PIPE_CLOSED` per pipe.
+ * chunk one `BATCH` to the log writer, and reports `PIPES_CLOSED` once both
+ * have ended (one event, not one per pipe: each is a step of the machine).
  * `CLOSE` (the drain bound expired: a grandchild holds a pipe open) takes
  * what is buffered and stops reading. One actor for both pipes: an actor per
  * pipe costs every live process a few KB more.
  */
-export const pipeReader = fromCallback<ClosePipesEvent, PipeReaderActorInput, PipeClosedEvent>(({ input, sendBack, receive }) => {
+export const pipeReader = fromCallback<ClosePipesEvent, PipeReaderActorInput, PipesClosedEvent>(({ input, sendBack, receive }) => {
   const logWriter = input.logWriter;
+  let open = 2;
+  const onClosed = () => {
+    if (--open === 0) sendBack({ type: 'PIPES_CLOSED' });
+  };
   const readers = (['stdout', 'stderr'] as const).map((stream) =>
-    readPipe({ stream, pipe: input[stream], pid: input.pid, lineLimit: input.lineLimit, logWriter, onClosed: sendBack, pace: input.pace }),
+    readPipe({ stream, pipe: input[stream], pid: input.pid, lineLimit: input.lineLimit, logWriter, onClosed, pace: input.pace }),
   );
   receive(() => {
     for (const reader of readers) reader.close();

@@ -2,9 +2,9 @@ import { and, assign, enqueueActions, raise, sendTo, setup, spawnChild, type Any
 import { childProcess, type ChildProcessEvent } from '../actors/child-process.js';
 import { dayClock } from '../actors/day-clock.js';
 import { logWriter, type LogErrorEvent } from '../actors/log-writer.js';
-import { pipeReader, type PipeClosedEvent } from '../actors/pipe-reader.js';
+import { pipeReader, type PipesClosedEvent } from '../actors/pipe-reader.js';
 import type { Bus } from '../bus/create-bus.js';
-import type { ProcessState, Stream } from '../bus/events.js';
+import type { ProcessState } from '../bus/events.js';
 import type { JournalError, SpawnError } from '../errors.js';
 import type { DailyLog } from '../journal/daily-log.js';
 
@@ -37,7 +37,8 @@ export interface ProcessContext extends ProcessInput {
   pid: number | null;
   exitCode: number | null;
   signal: string | null;
-  openPipes: number;
+  /** The child's stdout and stderr are still being read (until both end, or the drain bound closes them). */
+  pipesOpen: boolean;
   /** SIGKILL had to be sent. */
   escalated: boolean;
   /** The signal a requested termination starts with (SIGTERM unless `TERMINATE` said otherwise), or false. */
@@ -50,13 +51,11 @@ export interface ProcessContext extends ProcessInput {
 
 export type ProcessEvent =
   | ChildProcessEvent
-  | PipeClosedEvent
+  | PipesClosedEvent
   | LogErrorEvent
   | { type: 'TERMINATE'; timeout?: number; signal?: NodeJS.Signals }
   | { type: 'DRAIN_EXPIRED' }
   | { type: 'MIDNIGHT' };
-
-const PIPES: readonly Stream[] = ['stdout', 'stderr'];
 
 /**
  * The life of one child process:
@@ -79,11 +78,12 @@ export const processMachine = setup({
     drainTimeout: ({ context }) => context.drainTimeout,
   },
   guards: {
-    ended: ({ context }) => context.exitCode !== null && context.openPipes === 0,
+    ended: ({ context }) => context.exitCode !== null && !context.pipesOpen,
     // The SIGKILL must be what ended it: a child may exit on its own just as the terminate timeout fires.
     escalated: ({ context }) => context.escalated && context.signal === 'SIGKILL',
     terminateRequested: ({ context }) => context.terminateRequested !== false,
     stillRunning: ({ context }) => context.exitCode === null,
+    endGroupOnExit: ({ context }) => context.endGroupOnExit === true,
   },
   actions: {
     // Two plain actions rather than one enqueueActions, which builds its whole `enqueue` API on every call.
@@ -119,10 +119,10 @@ export const processMachine = setup({
       const exit = event as Extract<ProcessEvent, { type: 'EXITED' }>;
       return { exitCode: exit.exitCode, signal: exit.signal };
     }),
-    countClosedPipe: assign({ openPipes: ({ context }) => context.openPipes - 1 }),
+    recordPipesClosed: assign({ pipesOpen: false }),
     boundDrain: raise({ type: 'DRAIN_EXPIRED' }, { delay: 'drainTimeout', id: 'drain' }),
     closePipes: enqueueActions(({ enqueue, context }) => {
-      if (context.openPipes > 0) enqueue.sendTo('pipes', { type: 'CLOSE' });
+      if (context.pipesOpen) enqueue.sendTo('pipes', { type: 'CLOSE' });
     }),
     requestTermination: assign({
       terminateRequested: ({ event }) => (event as Extract<ProcessEvent, { type: 'TERMINATE' }>).signal ?? 'SIGTERM',
@@ -130,10 +130,9 @@ export const processMachine = setup({
     }),
     sendSigterm: sendTo('child', ({ context }) => ({ type: 'SIGNAL' as const, signal: context.terminateRequested || 'SIGTERM' })),
     // KillMode=control-group: the leftovers get SIGTERM now and SIGKILL after the terminate timeout.
-    endLeftovers: enqueueActions(({ enqueue, context }) => {
-      if (!context.endGroupOnExit) return;
+    endLeftovers: enqueueActions(({ enqueue }) => {
       enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGTERM' });
-      enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' }, { delay: context.terminateTimeout, id: 'leftovers' });
+      enqueue.sendTo('child', { type: 'SIGNAL', signal: 'SIGKILL' }, { delay: 'terminateTimeout', id: 'leftovers' });
     }),
     escalate: enqueueActions(({ enqueue }) => {
       enqueue.assign({ escalated: true });
@@ -168,7 +167,7 @@ export const processMachine = setup({
     pid: null,
     exitCode: null,
     signal: null,
-    openPipes: PIPES.length,
+    pipesOpen: true,
     escalated: false,
     terminateRequested: false as const,
     announced: null,
@@ -193,8 +192,9 @@ export const processMachine = setup({
     },
   ],
   on: {
-    EXITED: { actions: ['recordExit', 'boundDrain', 'endLeftovers'] },
-    PIPE_CLOSED: { actions: 'countClosedPipe' },
+    // Most processes do not end their group on exit: only those pay for the leftovers' signals.
+    EXITED: [{ guard: 'endGroupOnExit', actions: ['recordExit', 'boundDrain', 'endLeftovers'] }, { actions: ['recordExit', 'boundDrain'] }],
+    PIPES_CLOSED: { actions: 'recordPipesClosed' },
     DRAIN_EXPIRED: { actions: 'closePipes' },
     MIDNIGHT: { actions: 'rollLog' },
     LOG_ERROR: { actions: 'recordJournalError' },

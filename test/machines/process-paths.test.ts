@@ -37,11 +37,11 @@ type World = {
 type ModelState = { machine: MachineSnapshot; world: World };
 
 const AFTER_TERMINATE = /^xstate\.after\.terminateTimeout\./;
-const PIPE_ORDER = ['stdout', 'stderr'] as const;
 
 const exitEvent = (exitCode: number, signal: string | null): AnyEvent => ({ type: 'EXITED', exitCode, signal });
-const pipeEvent = (stream: 'stdout' | 'stderr'): AnyEvent => ({ type: 'PIPE_CLOSED', stream });
-const openStreams = (ctx: ProcessContext) => PIPE_ORDER.slice(PIPE_ORDER.length - ctx.openPipes);
+const pipesEvent: AnyEvent = { type: 'PIPES_CLOSED' };
+/** The pipes' end, owed by whatever ends them all, if they are still open. */
+const pipesIfOpen = (ctx: ProcessContext): AnyEvent[] => (ctx.pipesOpen ? [pipesEvent] : []);
 const isLive = (value: string) => value === 'running' || value === 'terminating';
 
 /**
@@ -54,8 +54,8 @@ const CAN_HAPPEN: Record<string, (ctx: ProcessContext, value: string, world: Wor
   SPAWN_FAILED: (_c, value) => (value === 'spawning' ? [{ type: 'SPAWN_FAILED', error: new SpawnError('model', ['model'], 'ENOENT', 'model') }] : []),
   TERMINATE: (ctx, value) => ((value === 'spawning' || value === 'running') && !ctx.terminateRequested ? [{ type: 'TERMINATE' }] : []),
   EXITED: (ctx, value) => (isLive(value) && ctx.exitCode === null ? [exitEvent(0, null)] : []),
-  PIPE_CLOSED: (ctx, value) => (isLive(value) && ctx.openPipes > 0 ? [pipeEvent(openStreams(ctx)[0]!)] : []),
-  DRAIN_EXPIRED: (ctx, value, world) => (isLive(value) && ctx.exitCode !== null && ctx.openPipes > 0 && !world.drainFired ? [{ type: 'DRAIN_EXPIRED' }] : []),
+  PIPES_CLOSED: (ctx, value) => (isLive(value) && ctx.pipesOpen ? [pipesEvent] : []),
+  DRAIN_EXPIRED: (ctx, value, world) => (isLive(value) && ctx.exitCode !== null && ctx.pipesOpen && !world.drainFired ? [{ type: 'DRAIN_EXPIRED' }] : []),
   AFTER_TERMINATE: (_c, value, world) => (value === 'terminating' && !world.terminateTimerFired ? [{ type: 'AFTER_TERMINATE' }] : []),
   MIDNIGHT: (_c, value) => (value !== 'failed' ? [{ type: 'MIDNIGHT' }] : []),
   LOG_ERROR: (_c, value, world) => (!world.logBroken ? [{ type: 'LOG_ERROR', error: new JournalError('model', '/model', 'ENOTDIR') }] : []),
@@ -84,18 +84,18 @@ function nextWorld(before: ModelState, event: AnyEvent, after: MachineSnapshot):
     case 'SPAWNED':
       world.spawned = true;
       // Killed by the SIGTERM that the early TERMINATE sends at once: leader, holder and pipes go together.
-      if (world.sigtermKills) world.owed = [exitEvent(-15, 'SIGTERM'), ...PIPE_ORDER.map(pipeEvent)];
+      if (world.sigtermKills) world.owed = [exitEvent(-15, 'SIGTERM'), pipesEvent];
       break;
     case 'TERMINATE':
       if (value === 'spawning') world.sigtermKills = true;
       break;
     case 'AFTER_TERMINATE':
       world.terminateTimerFired = true;
-      if (after.context.escalated && ctx.exitCode === null) world.owed = [exitEvent(-9, 'SIGKILL'), ...openStreams(ctx).map(pipeEvent)];
+      if (after.context.escalated && ctx.exitCode === null) world.owed = [exitEvent(-9, 'SIGKILL'), ...pipesIfOpen(ctx)];
       break;
     case 'DRAIN_EXPIRED':
       world.drainFired = true;
-      world.owed = openStreams(ctx).map(pipeEvent);
+      world.owed = pipesIfOpen(ctx);
       break;
     case 'LOG_ERROR':
       world.logBroken = true;
@@ -132,7 +132,7 @@ const model = {
 /** What a real actor must match: the machine's own facts, not the world's. */
 function facts(machine: { value: unknown; context: ProcessContext }) {
   const c = machine.context;
-  return JSON.stringify({ state: machine.value, exited: c.exitCode !== null, openPipes: c.openPipes, escalated: c.escalated, terminateRequested: c.terminateRequested, journalError: c.journalError !== null });
+  return JSON.stringify({ state: machine.value, exited: c.exitCode !== null, pipesOpen: c.pipesOpen, escalated: c.escalated, terminateRequested: c.terminateRequested, journalError: c.journalError !== null });
 }
 
 const serializeState = (state: unknown) => {
@@ -218,8 +218,12 @@ async function drive(steps: Step[]) {
         case 'EXITED':
           if (!owedBefore) process.kill(pid, 'SIGHUP');
           break;
-        case 'PIPE_CLOSED':
-          if (!owedBefore) process.kill(-pid, (event as { stream: string }).stream === 'stdout' ? 'SIGUSR1' : 'SIGUSR2');
+        case 'PIPES_CLOSED':
+          // Leader and holder close stdout, then stderr: both pipes end.
+          if (!owedBefore) {
+            process.kill(-pid, 'SIGUSR1');
+            process.kill(-pid, 'SIGUSR2');
+          }
           break;
         case 'DRAIN_EXPIRED':
           advanceTo(armed.exited! + drainTimeout);
