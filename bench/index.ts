@@ -8,8 +8,9 @@
  *   --lines N         flood size (default 1,000,000)
  *   --megabytes N     size of each half of the memory burst (default 200)
  *
- * The benches import src/ through tsx; the hosts measured for RSS (4, 5) run
- * plain node on dist/, which `npm run bench` builds first.
+ * The benches import src/ through tsx; the hosts measured for RSS (4, 5) and
+ * for spawn overhead (3) run plain node on dist/, which `npm run bench` builds
+ * first.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
