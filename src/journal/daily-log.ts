@@ -78,7 +78,8 @@ export class DailyLog {
     const reopened = this.ensureIdentity();
     try {
       const written = fs.writeSync(this.fd, text);
-      if (written !== text.length && written < Buffer.byteLength(text)) this.writeRest(text, written);
+      // In bytes: a short write of non-ASCII text may stop at exactly text.length bytes.
+      if (written < Buffer.byteLength(text)) this.writeRest(text, written);
     } catch (error) {
       throw JournalError.from('write to', this.path, error);
     }
