@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import { JournalError } from '../errors.js';
-import { atomicSymlink, refuseUnlessLink, tempLinkName } from './symlink.js';
+import { linkUnlessFile, refuseUnlessLink, tempLinkName } from './symlink.js';
 
 type Request = { seq: number; target: string; onError: (error: JournalError) => void };
 type Started = Request & { linkPath: string; temp: string };
@@ -123,8 +123,7 @@ function hookExit(): void {
     pending.clear();
     for (const request of left) {
       try {
-        refuseUnlessLink(request.linkPath, request.target);
-        atomicSymlink(request.target, request.linkPath);
+        linkUnlessFile(request.target, request.linkPath);
       } catch {
         // Nobody is left to tell: the host is exiting.
       }
