@@ -108,7 +108,7 @@ async function cgroupWork(count, quietMs) {
     for (let i = 0; i < count; i++) {
       await new Promise((resolve) => (quietMs > 0 ? setTimeout(resolve, quietMs) : setImmediate(resolve)));
       const started = performance.now();
-      const group = ChildGroup.create(`bench-${quietMs}-${rep}-${i}`);
+      const group = ChildGroup.create();
       group.spawnInside(() => undefined);
       group.end();
       times.push(performance.now() - started);

@@ -10,8 +10,6 @@ import { DroppedSpawn, spawnOrCatch } from '../host/dropped-spawn.js';
 export interface ChildProcessInput {
   cmd: readonly string[];
   name: string;
-  /** Names the child's cgroup; default: the name. */
-  ref?: string;
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -41,7 +39,7 @@ export const childProcess = fromCallback<SignalEvent, ChildProcessInput, ChildPr
   };
   let members: ChildGroup;
   try {
-    members = ChildGroup.create(input.ref ?? input.name);
+    members = ChildGroup.create();
   } catch (error) {
     fail(error as NodeJS.ErrnoException);
     return () => {};

@@ -1,6 +1,6 @@
 /**
  * The cgroup a dead runtime made for an orphan, where it had cgroups (SPEC
- * 12): `<the runtime's cgroup>/brainstem-<host pid>/<ref>`. Ending its
+ * 12): `<the runtime's cgroup>/brainstem-<host pid>/child-<n>`. Ending its
  * members too reaches a grandchild that left the process group with setsid;
  * found from the leader's own `/proc/<pid>/cgroup`, so nothing recorded is
  * trusted for it, and only a cgroup named for the dead runtime is touched.
@@ -39,15 +39,43 @@ export function killCgroup(cgroup: string): void {
   }
 }
 
-/** Removes an emptied cgroup, and its runtime's directory when that is empty too. */
+/**
+ * Removes an emptied cgroup, and its runtime's directory when nothing else
+ * runs there: the empty cgroup the runtime had made ahead for its next child
+ * goes too (only while no process has the runtime's pid, which a new runtime
+ * would share the directory's name with).
+ */
 export function removeCgroup(cgroup: string): void {
-  for (const dir of [cgroup, path.dirname(cgroup)]) {
-    try {
-      fs.rmdirSync(dir);
-    } catch {
-      // Not empty (another orphan of that runtime, still being ended) or gone.
-      return;
-    }
+  if (!rmdir(cgroup)) return;
+  const runtimeDir = path.dirname(cgroup);
+  const runtimePid = Number(/^brainstem-(\d+)$/.exec(path.basename(runtimeDir))?.[1]);
+  if (!runtimePid || processExists(runtimePid)) return;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(runtimeDir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  // A cgroup with members (another orphan of that runtime, still being ended) refuses rmdir and stays.
+  for (const entry of entries) if (entry.isDirectory()) rmdir(path.join(runtimeDir, entry.name));
+  rmdir(runtimeDir);
+}
+
+function rmdir(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -97,9 +97,10 @@ function ownCgroupDir(): string | null {
   return null;
 }
 
-/** Moves the host (all its threads) into `cgroup`; what it forks from now on starts there. */
-export function moveHostInto(cgroup: string): void {
-  fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(process.pid));
+/** Moves the host (all its threads) into `cgroup` (through its `cgroup.procs` if open already); what it forks from now on starts there. */
+export function moveHostInto(cgroup: string, procsFd?: number): void {
+  if (procsFd === undefined) fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(process.pid));
+  else fs.writeSync(procsFd, String(process.pid));
 }
 
 /**

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hierarchy, killCgroup, members, moveHostHome, moveHostInto, processGroupOf, removeCgroup, removeCgroupSoon, signalProcess, type Hierarchy } from './cgroups.js';
+import { makeSpareCgroup, nextCgroupDir, releaseSpareCgroup, takeSpareCgroup } from './spare-cgroup.js';
 import { setWatchdogCgroupBase, startWatchdog, unwatch, watch } from './watchdog.js';
 
 /**
@@ -47,7 +48,6 @@ function cgroups(): Hierarchy | null {
 const live = new Set<ChildGroup>();
 /** Ended children's cgroups whose removal is under way on the threadpool. */
 const removing = new Set<string>();
-let serial = 0;
 
 /**
  * Where one child runs: its own cgroup (with `'cgroup'` containment) and in
@@ -61,20 +61,24 @@ export class ChildGroup {
   private constructor(
     /** Absolute path of the child's cgroup, or undefined with process groups. */
     public cgroup: string | undefined,
+    /** Its `cgroup.procs`, open when the cgroup was made ahead (./spare-cgroup). */
+    private procsFd?: number,
   ) {}
 
   /**
-   * A group for a child about to be spawned; `label` (its ref) names the cgroup.
-   * Out of descriptors it throws (EMFILE: the spawn could not succeed either);
-   * a cgroup refused for another reason (cgroup.max.descendants…) leaves this
+   * A group for a child about to be spawned: its cgroup (`child-<n>` in the
+   * host's directory) is the one made ahead, else made now. Out of
+   * descriptors it throws (EMFILE: the spawn could not succeed either); a
+   * cgroup refused for another reason (cgroup.max.descendants…) leaves this
    * child to its process group.
    */
-  static create(label: string): ChildGroup {
+  static create(): ChildGroup {
     const found = cgroups();
     if (!found) return new ChildGroup(undefined);
-    const name = label.slice(0, 100);
+    const ready = takeSpareCgroup(found.base);
+    if (ready) return new ChildGroup(ready.dir, ready.procsFd);
     for (let attempt = 0; ; attempt++) {
-      const dir = path.join(found.base, attempt === 0 ? name : `${name}.${++serial}`);
+      const dir = nextCgroupDir(found.base);
       try {
         fs.mkdirSync(dir);
         return new ChildGroup(dir);
@@ -93,12 +97,15 @@ export class ChildGroup {
    * Runs `fork` (a synchronous spawn) with the host inside the child's cgroup,
    * so the child is a member from its first instruction and whatever it forks
    * is too; the host steps back into its own cgroup before anything else runs.
+   * The next child's cgroup is then made on the threadpool.
    */
   spawnInside<T>(fork: () => T): T {
     if (this.cgroup === undefined) return fork();
+    const base = path.dirname(this.cgroup);
     try {
-      moveHostInto(this.cgroup);
+      moveHostInto(this.cgroup, this.procsFd);
     } catch (error) {
+      this.closeProcs();
       if (outOfDescriptors(error)) throw error;
       removeCgroup(this.cgroup);
       this.cgroup = undefined;
@@ -109,7 +116,15 @@ export class ChildGroup {
     } finally {
       // The host could not step out: its cgroup is now the child's too, so this child is held by its process group only.
       if (!moveHostHome()) this.cgroup = undefined;
+      else makeSpareCgroup(base);
+      this.closeProcs();
     }
+  }
+
+  private closeProcs(): void {
+    if (this.procsFd === undefined) return;
+    fs.close(this.procsFd, () => {});
+    this.procsFd = undefined;
   }
 
   /** The child runs as `pid`: watch it until `end`, also from the watchdog should the host die. */
@@ -211,6 +226,7 @@ function onHostExit(): void {
   for (const group of live) group.signal('SIGTERM');
   // The threadpool will not finish these now.
   for (const cgroup of removing) if (removeCgroup(cgroup)) unwatch(cgroup);
+  releaseSpareCgroup();
   const base = cgroupBase();
   if (live.size === 0 && base !== null) removeCgroup(base);
 }

@@ -188,7 +188,7 @@ export const processMachine = setup({
     {
       src: 'childProcess',
       id: 'child',
-      input: ({ context }) => ({ cmd: context.cmd, name: context.name, ref: context.ref, env: context.env, cwd: context.cwd }),
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
     },
   ],
   on: {

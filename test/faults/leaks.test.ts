@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { cgroupBase } from '../../src/host/containment.js';
+import { spareCgroupDir } from '../../src/host/spare-cgroup.js';
 import { createBus, runTask } from '../../src/index.js';
 import { childrenOf, openFds, tempDir, until } from './helpers.js';
 
@@ -18,11 +19,16 @@ function childPids(): string {
   return childrenOf().map((child) => `${child.pid}:${child.comm}`).sort().join(' ');
 }
 
-/** The children's cgroups still there (none with process groups). */
+/** The children's cgroups still there (none with process groups), but the one made ahead for the next child, which is empty. */
 function cgroupsLeft(): string[] {
   const base = cgroupBase();
   if (base === null) return [];
-  return fs.readdirSync(base, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const spare = spareCgroupDir();
+  if (spare !== undefined) assert.is(fs.readFileSync(`${spare}/cgroup.procs`, 'utf8'), '', 'the spare cgroup is empty');
+  return fs
+    .readdirSync(base, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && `${base}/${entry.name}` !== spare)
+    .map((entry) => entry.name);
 }
 
 /** Children that died and were never reaped. */

@@ -61,9 +61,11 @@ test('containment() is cgroup where the runtime can write cgroup v2, and each ch
   try {
     const host = cgroupOf(process.pid)!;
     const own = cgroupOf(child)!;
-    assert.is(own, `${host === '/' ? '' : host}/brainstem-${process.pid}/${managed.ref}`);
-    // The grandchild left the process group and the session, not the cgroup.
+    assert.match(own, new RegExp(`^${host === '/' ? '' : host}/brainstem-${process.pid}/child-\\d+$`));
+    // The grandchild left the process group and the session, not the cgroup; nothing else is in it.
     assert.is(cgroupOf(grandchild), own);
+    const members = fs.readFileSync(`${cgroupBase()}/${path.basename(own)}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    assert.equal(members.sort(), [child, grandchild].sort());
     assert.is.not(fs.readFileSync(`/proc/${grandchild}/stat`, 'utf8').split(') ')[1]!.split(' ')[3], String(child), 'the grandchild leads a session of its own');
     // The host itself stepped back home after the spawn.
     assert.is(cgroupOf(process.pid), host);
@@ -75,7 +77,7 @@ test('containment() is cgroup where the runtime can write cgroup v2, and each ch
 test('terminate ends a grandchild that called setsid, and the child\'s cgroup is removed', async () => {
   if (containment() !== 'cgroup') return console.log('  (process groups here: a setsid grandchild escapes them by design)');
   const { managed, child, grandchild } = await spawnWithSetsidGrandchild(tempJournal());
-  const dir = `${cgroupBase()}/${managed.ref}`;
+  const dir = `${cgroupBase()}/${path.basename(cgroupOf(child)!)}`;
   assert.ok(fs.existsSync(dir));
   assert.is(await managed.terminate({ timeout: 1000 }), -15);
   await until(() => !alive(child) && !alive(grandchild), 'the child and its setsid grandchild to end');
