@@ -174,7 +174,14 @@ export const processMachine = setup({
     spawnError: null,
     journalError: null,
   }),
+  // Started in this order: the child first, so that it is forked before the writer and the day clock
+  // start (they are ready long before its first line is read: the pipe reader comes with SPAWNED).
   invoke: [
+    {
+      src: 'childProcess',
+      id: 'child',
+      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
+    },
     {
       src: 'logWriter',
       id: 'logWriter',
@@ -184,11 +191,6 @@ export const processMachine = setup({
       src: 'dayClock',
       id: 'dayClock',
       input: ({ context }) => ({ pinned: context.log.pinned, now: context.now }),
-    },
-    {
-      src: 'childProcess',
-      id: 'child',
-      input: ({ context }) => ({ cmd: context.cmd, name: context.name, env: context.env, cwd: context.cwd }),
     },
   ],
   on: {
