@@ -92,7 +92,7 @@ export function benchSpawnOverhead(ctx: SpawnContext): Row[] {
     ),
     ...(result.cgroup
       ? [
-          note('the cgroup per spawn alone, back to back (mkdir, the host in and out around the fork, rmdir)', result.cgroup.backToBack, 'included in the overhead above'),
+          note('the cgroup per spawn alone, back to back (the one made ahead, else made now; the host in and out around the fork; rmdir)', result.cgroup.backToBack, 'included in the overhead above'),
           note("the same 20 ms after the last spawn (the kernel's RCU grace period may come first)", result.cgroup.afterQuiet, 'included in the overhead above'),
         ]
       : []),

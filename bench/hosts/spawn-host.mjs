@@ -96,10 +96,11 @@ for (let rep = 0; rep < reps; rep++) {
 }
 
 /**
- * What the cgroup adds to each spawn, alone: making the child's cgroup, the
- * host stepping into it and back around the fork, and removing it. Back to
- * back, and after a quiet spell (20 ms), when the kernel may first wait for
- * an RCU grace period.
+ * What the cgroup adds to each spawn, alone: taking the child's cgroup (the
+ * one made ahead on the threadpool, or one made now when that is not ready
+ * yet), the host stepping into it and back around the fork, and removing it.
+ * Back to back, and after a quiet spell (20 ms), when the kernel may first
+ * wait for an RCU grace period.
  */
 async function cgroupWork(count, quietMs) {
   const perRep = [];
