@@ -5,6 +5,7 @@ import { dayOf, nextMidnight } from './day.js';
 import { dayHealthDir, journalHealthDir, logFileName, logFilePath } from './paths.js';
 import { checkJournal, ensureDir, openNoFollow } from './safe.js';
 import { makeSpare, takeSpare } from './spare.js';
+import { sweepLeftoversSoon } from './leftovers.js';
 import { linkUnlessFileSoon } from './links-soon.js';
 import { linkUnlessFile } from './symlink.js';
 
@@ -151,6 +152,9 @@ export class DailyLog {
     } catch (error) {
       throw error instanceof JournalError ? error : JournalError.from('open the log', this.path, error);
     }
+    // Once per directory per runtime: what runtimes killed outright left there (their spare, a link not yet renamed).
+    sweepLeftoversSoon(dayHealthDir(journal, this.day));
+    sweepLeftoversSoon(topDir);
     const file = logFileName(ref, name);
     const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
     const topLink = path.join(topDir, `${name}.log`);
