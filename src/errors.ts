@@ -65,6 +65,18 @@ export class JournalError extends BrainstemError {
   }
 }
 
+/** A task was refused because its command's queue is full: that many refs wait already. Nothing was queued. */
+export class QueueFullError extends BrainstemError {
+  constructor(
+    /** The command name whose queue is full. */
+    readonly command: string,
+    /** The most refs that may wait for one command (`maxQueued`). */
+    readonly limit: number,
+  ) {
+    super(`The task queue for ${command} is full: ${limit} refs wait already (maxQueued); nothing was queued. Submit again once some have run, or raise maxQueued`);
+  }
+}
+
 /** A supervised service went `failed` (it kept failing, or its policy does not restart a failed start). */
 export class SupervisorError extends BrainstemError {
   constructor(

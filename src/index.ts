@@ -31,7 +31,7 @@ export { Supervisor, type SupervisorOptions, type ServiceStatus } from './superv
 export type { ServiceOptions } from './supervisor/options.js';
 export { projectServices, type ServiceView } from './bus/project-services.js';
 export { createTestClock, realClock, type Clock, type TestClock } from './clock.js';
-export { BrainstemError, JournalError, SpawnError, SupervisorError, TimeoutError, ValidationError } from './errors.js';
+export { BrainstemError, JournalError, QueueFullError, SpawnError, SupervisorError, TimeoutError, ValidationError } from './errors.js';
 export { resolveJournal } from './journal/paths.js';
 export { DEFAULT_LINE_LIMIT } from './lines/line-splitter.js';
 export {

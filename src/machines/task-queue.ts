@@ -1,4 +1,4 @@
-import { enqueueActions, fromCallback, setup } from 'xstate';
+import { and, enqueueActions, fromCallback, setup } from 'xstate';
 import type { QueuedTask } from '../bus/events.js';
 
 /** What one task's actor is given: the entry to run, under its primary ref. */
@@ -26,6 +26,8 @@ export interface TaskAnnouncer {
   started(command: string, pid: number, ref: string): void;
   /** Once per task, with every ref it carries; `pid` 0 for a task that could not start. */
   stopped(command: string, pid: number, refs: readonly string[], exitCode: number): void;
+  /** A submission found the command's queue full (one sent while the queue was busy announcing, which `submit` could not check first). */
+  refused(command: string, ref: string, maxQueued: number): void;
 }
 
 export interface TaskSubmission {
@@ -61,6 +63,8 @@ interface CommandQueue {
   queued: (Entry | undefined)[];
   head: number;
   byKey: Map<string, Entry>;
+  /** Refs of the waiting entries (joined ones included), held under `maxQueued`. */
+  waitingRefs: number;
 }
 
 export interface TaskQueueContext {
@@ -69,6 +73,8 @@ export interface TaskQueueContext {
   /** Every ref queued or running: a ref is known once. */
   refs: Set<string>;
   announce: TaskAnnouncer;
+  /** The most refs that may wait per command; a submission past it is refused (the facade says so). */
+  maxQueued: number;
 }
 
 /** The command's queue as events show it: the running task's primary ref and the waiting entries, oldest first. */
@@ -76,6 +82,15 @@ export function queuedViews(queue: CommandQueue): QueuedTask[] {
   const views: QueuedTask[] = [];
   for (let i = queue.head; i < queue.queued.length; i++) views.push(queue.queued[i]!.view);
   return views;
+}
+
+/** The most refs that may wait per command unless the input says otherwise. */
+export const DEFAULT_MAX_QUEUED = 1000;
+
+/** Whether a submission for `command` may wait: nothing runs (it would start at once), or fewer than `maxQueued` refs wait. */
+export function hasRoom(context: TaskQueueContext, command: string): boolean {
+  const queue = context.commands.get(command);
+  return !queue?.running || queue.waitingRefs < context.maxQueued;
 }
 
 const taskId = (ref: string) => `task:${ref}`;
@@ -95,6 +110,7 @@ function takeNext(context: TaskQueueContext, command: string): TaskInput | null 
     return null;
   }
   queue.queued[queue.head++] = undefined;
+  queue.waitingRefs -= entry.refs.length;
   // Drop the consumed prefix once it is half the array: each entry is moved O(1) times on average.
   if (queue.head * 2 >= queue.queued.length) {
     queue.queued.splice(0, queue.head);
@@ -119,10 +135,12 @@ function announceQueue(context: TaskQueueContext, command: string): void {
  *
  * The queues are mutable maps in the context, changed in place: a thousand
  * waiting entries are not copied per event. Only this machine changes them.
+ * At most `maxQueued` refs wait per command (every queue event lists them
+ * all, so an unbounded queue costs each submission more than the last).
  */
 export const taskQueueMachine = setup({
   types: {
-    input: {} as { announce: TaskAnnouncer },
+    input: {} as { announce: TaskAnnouncer; maxQueued?: number },
     context: {} as TaskQueueContext,
     events: {} as TaskQueueEvent,
   },
@@ -134,6 +152,7 @@ export const taskQueueMachine = setup({
   },
   guards: {
     refFree: ({ context, event }) => !context.refs.has((event as Extract<TaskQueueEvent, { type: 'SUBMIT' }>).ref),
+    roomFor: ({ context, event }) => hasRoom(context, (event as Extract<TaskQueueEvent, { type: 'SUBMIT' }>).command),
     isRunning: ({ context, event }) => {
       const { command, ref } = event as { command: string; ref: string };
       return context.commands.get(command)?.running?.entry.ref === ref;
@@ -145,7 +164,8 @@ export const taskQueueMachine = setup({
       const { command, ref } = submission;
       context.refs.add(ref);
       let queue = context.commands.get(command);
-      if (!queue) context.commands.set(command, (queue = { running: null, queued: [], head: 0, byKey: new Map() }));
+      if (!queue) context.commands.set(command, (queue = { running: null, queued: [], head: 0, byKey: new Map(), waitingRefs: 0 }));
+      queue.waitingRefs++;
       const key = JSON.stringify(submission.cmd);
       const waiting = queue.byKey.get(key);
       if (waiting) {
@@ -164,6 +184,10 @@ export const taskQueueMachine = setup({
         if (next) enqueue.spawnChild('task', { id: taskId(next.ref), input: next });
       }
       enqueue(() => announceQueue(context, command));
+    }),
+    refuse: enqueueActions(({ context, event, enqueue }) => {
+      const { command, ref } = event as Extract<TaskQueueEvent, { type: 'SUBMIT' }>;
+      enqueue(() => context.announce.refused(command, ref, context.maxQueued));
     }),
     recordSpawn: enqueueActions(({ context, event, enqueue }) => {
       const { command, ref, pid } = event as Extract<TaskQueueEvent, { type: 'TASK_SPAWNED' }>;
@@ -195,6 +219,7 @@ export const taskQueueMachine = setup({
         queue.queued = [];
         queue.head = 0;
         queue.byKey.clear();
+        queue.waitingRefs = 0;
         for (const { refs } of dropped) for (const ref of refs) context.refs.delete(ref);
         if (queue.running) enqueue.sendTo(taskId(queue.running.entry.ref), { type: 'CANCEL' });
         else context.commands.delete(command);
@@ -208,9 +233,12 @@ export const taskQueueMachine = setup({
   },
 }).createMachine({
   id: 'taskQueue',
-  context: ({ input }) => ({ commands: new Map(), refs: new Set(), announce: input.announce }),
+  context: ({ input }) => ({ commands: new Map(), refs: new Set(), announce: input.announce, maxQueued: input.maxQueued ?? DEFAULT_MAX_QUEUED }),
   on: {
-    SUBMIT: { guard: 'refFree', actions: 'submit' },
+    SUBMIT: [
+      { guard: and(['refFree', 'roomFor']), actions: 'submit' },
+      { guard: 'refFree', actions: 'refuse' },
+    ],
     TASK_SPAWNED: { guard: 'isRunning', actions: 'recordSpawn' },
     TASK_ENDED: { guard: 'isRunning', actions: 'finish' },
     DEADLINE: { guard: 'isRunning', actions: 'cancelTask' },

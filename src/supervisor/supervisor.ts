@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   sweep?: boolean;
   /** `false` keeps the services' and tasks' events out of the event log (SPEC 10). @default true */
   eventLog?: boolean;
+  /** The most task refs that may wait per command; see `TaskQueueOptions.maxQueued`. @default 1000 */
+  maxQueued?: number;
 }
 
 /** One row of `status()`: the same row `projectServices` folds from the bus. */
@@ -71,7 +73,14 @@ export class Supervisor {
     this.connection = linkCallosum(this.bus, this.journal, options.callosum);
     // Services are recorded from their first `waiting` on, not from their first process.
     linkEventLog(this.bus, this.journal, options.eventLog);
-    this.tasks = new TaskQueue({ journal: this.journal, bus: this.bus, callosum: this.connection ?? false, clock: this.clock, eventLog: options.eventLog });
+    this.tasks = new TaskQueue({
+      journal: this.journal,
+      bus: this.bus,
+      callosum: this.connection ?? false,
+      clock: this.clock,
+      eventLog: options.eventLog,
+      ...(options.maxQueued !== undefined && { maxQueued: options.maxQueued }),
+    });
     this.actor = createActor(supervisorMachine, { input: { bus: this.bus }, clock: this.clock });
     this.actor.start();
     this.offTract = this.connection ? speakSupervisorTract(this.bus, this.connection, (name) => this.graph.has(name)) : () => {};
@@ -184,7 +193,7 @@ export class Supervisor {
     });
   }
 
-  /** Queues an on-demand task (SPEC 9); see `TaskQueue.submit`. */
+  /** Queues an on-demand task (SPEC 9); see `TaskQueue.submit` (a full queue throws `QueueFullError`). */
   submit(cmd: readonly string[], options?: SubmitOptions): string | null {
     return this.tasks.submit(cmd, options);
   }

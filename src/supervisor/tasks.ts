@@ -3,11 +3,11 @@ import { getDefaultBus, type Bus } from '../bus/create-bus.js';
 import type { QueuedTask } from '../bus/events.js';
 import type { CallosumConnection } from '../callosum/connection.js';
 import { realClock, type Clock } from '../clock.js';
-import { BrainstemError, SpawnError, ValidationError } from '../errors.js';
+import { BrainstemError, QueueFullError, SpawnError, ValidationError } from '../errors.js';
 import { checkDay } from '../journal/day.js';
 import { checkId, deriveName, nextRef } from '../journal/names.js';
 import { resolveJournal } from '../journal/paths.js';
-import { taskQueueMachine, queuedViews, type TaskAnnouncer, type TaskCancel, type TaskInput, type TaskQueueMachine } from '../machines/task-queue.js';
+import { DEFAULT_MAX_QUEUED, hasRoom, taskQueueMachine, queuedViews, type TaskAnnouncer, type TaskCancel, type TaskInput, type TaskQueueMachine } from '../machines/task-queue.js';
 import { linkCallosum } from '../process/callosum-link.js';
 import { checkCmd, checkSpawnOptions, checkTimeout } from '../process/options.js';
 import { runTask } from '../process/run-task.js';
@@ -23,6 +23,14 @@ export interface TaskQueueOptions {
   clock?: Clock;
   /** `false` keeps the tasks out of the event log (SPEC 10). @default true */
   eventLog?: boolean;
+  /**
+   * The most refs that may wait per command (a joined submission counts as
+   * one more); past it `submit` throws `QueueFullError` and a Callosum
+   * `request` is a bus `rejected` event. Every queue change lists the waiting
+   * entries, so an unbounded queue (a client flooding requests) would cost
+   * each submission more than the last. @default 1000
+   */
+  maxQueued?: number;
 }
 
 export interface SubmitOptions {
@@ -66,15 +74,22 @@ export class TaskQueue {
   private readonly eventLog: boolean | undefined;
   private connection: CallosumConnection | undefined | null = null;
 
+  private readonly maxQueued: number;
+
   constructor(options: TaskQueueOptions = {}) {
     checkSpawnOptions(options);
+    const { maxQueued = DEFAULT_MAX_QUEUED } = options;
+    if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+      throw new ValidationError(`maxQueued must be a whole number of tasks >= 1, got ${JSON.stringify(maxQueued) ?? String(maxQueued)}`, 'maxQueued');
+    }
+    this.maxQueued = maxQueued;
     this.bus = options.bus ?? getDefaultBus();
     this.clock = options.clock ?? realClock;
     this.journal = options.journal;
     this.callosumOption = options.callosum;
     this.eventLog = options.eventLog;
     const machine = taskQueueMachine.provide({ actors: { task: this.taskActor() } });
-    this.actor = createActor(machine, { input: { announce: this.announcer() }, clock: this.clock });
+    this.actor = createActor(machine, { input: { announce: this.announcer(), maxQueued }, clock: this.clock });
     this.actor.start();
   }
 
@@ -82,7 +97,8 @@ export class TaskQueue {
    * Queues `cmd` under its command name; it starts at once when no task of
    * that name runs. A `cmd` equal to a waiting one joins it. Returns the ref,
    * or null when that ref is queued or running already. Throws
-   * `ValidationError` for a bad argument.
+   * `ValidationError` for a bad argument and `QueueFullError` when
+   * `maxQueued` refs wait for that command already.
    */
   submit(cmd: readonly string[], options: SubmitOptions = {}): string | null {
     const args = checkCmd(cmd);
@@ -91,10 +107,13 @@ export class TaskQueue {
     checkSpawnOptions({ ref: givenRef, day, env, cwd });
     checkTimeout('deadline', deadline);
     const ref = givenRef ?? nextRef(this.clock.now());
-    if (this.actor.getSnapshot().context.refs.has(ref)) return null;
+    const { context } = this.actor.getSnapshot();
+    if (context.refs.has(ref)) return null;
+    const command = deriveName(args);
+    if (!hasRoom(context, command)) throw new QueueFullError(command, this.maxQueued);
     this.actor.send({
       type: 'SUBMIT',
-      command: deriveName(args),
+      command,
       ref,
       cmd: args,
       day: day ?? null,
@@ -138,11 +157,22 @@ export class TaskQueue {
       const options: SubmitOptions = {};
       if (ref !== undefined && ref !== null) options.ref = checkId('ref', ref);
       if (day !== undefined && day !== null) options.day = checkDay(day);
-      const accepted = this.submit(cmd as string[], options);
-      if (accepted === null) this.reject(`ref ${JSON.stringify(options.ref)} is queued or running already`);
+      try {
+        const accepted = this.submit(cmd as string[], options);
+        if (accepted === null) this.reject(`ref ${JSON.stringify(options.ref)} is queued or running already`);
+      } catch (error) {
+        // The asker waits on its ref: it hears at once that the ref will not run, and why.
+        if (error instanceof QueueFullError && options.ref !== undefined) this.answerRefused(error.command, options.ref, error.message);
+        throw error;
+      }
     } catch (error) {
       this.reject(error instanceof BrainstemError ? error.message : `cannot be submitted: ${String(error)}`);
     }
+  }
+
+  /** `stopped` with pid 0 and exit code -1 for a ref that was never queued, with the reason (a field the reference does not have). */
+  private answerRefused(command: string, ref: string, reason: string): void {
+    this.callosum()?.emit('supervisor', 'stopped', { service: command, pid: 0, ref, exit_code: -1, reason });
   }
 
   private reject(reason: string): void {
@@ -180,6 +210,12 @@ export class TaskQueue {
       stopped: (service, pid, refs, exitCode) => {
         const connection = this.callosum();
         for (const ref of refs) connection?.emit('supervisor', 'stopped', { service, pid, ref, exit_code: exitCode });
+      },
+      refused: (command, ref, maxQueued) => {
+        // So no caller waits forever: the ref hears it will not run, as a dropped one does.
+        const reason = new QueueFullError(command, maxQueued).message;
+        this.bus.emit('rejected', { source: `task:${ref}`, reason });
+        this.answerRefused(command, ref, reason);
       },
     };
   }

@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CallosumServer } from '../../src/callosum/server.js';
+import { createBus, Supervisor } from '../../src/index.js';
 import { fixture, logTexts, scratchDir, until } from '../helpers.js';
 import { runBin, startBin, stopBin, type BinProcess } from './bin.js';
 
@@ -90,6 +91,31 @@ test('submit --wait with --ref and --day: prints the lines, exits with the code,
   const missing = await runBin(['submit', '--wait', '--journal', journal, '--', 'no-such-tool-anywhere']);
   assert.is(missing.code, 127, missing.stderr);
   assert.match(missing.stderr, /never ran/);
+});
+
+test('submit to a full queue: the supervisor refuses at once and submit exits 1 saying why, not after its timeout', async () => {
+  const dir = scratchDir('full');
+  const fullJournal = path.join(dir, 'journal');
+  const server = new CallosumServer({ journal: fullJournal });
+  await server.start();
+  const supervisor = new Supervisor({ journal: fullJournal, bus: createBus(), maxQueued: 1, sweep: false });
+  const release = path.join(dir, 'release');
+  const waits = fixture('wait-for-file.sh');
+  try {
+    // Its shared connection and its control listener.
+    await until(() => server.stats().clients >= 2, 'the supervisor to listen');
+    supervisor.submit([waits, release], { ref: 'busy' });
+    supervisor.submit([waits, release, 'second'], { ref: 'waiting' });
+    const result = await runBin(['submit', '--ref', 'too-many', '--timeout', '20000', '--journal', fullJournal, '--', waits, release, 'third']);
+    assert.is(result.code, 1, result.stderr);
+    assert.match(result.stderr, 'brainstem submit: the supervisor did not queue ref too-many: The task queue for wait-for-file.sh is full: 1 refs wait already');
+    assert.is(result.stdout, '');
+    assert.equal(supervisor.queue()[0]!.queued.map((entry) => entry.refs), [['waiting']]);
+  } finally {
+    fs.writeFileSync(release, '');
+    await supervisor.stop();
+    await server.stop();
+  }
 });
 
 test('submit usage errors: no command, a bad ref or day', async () => {

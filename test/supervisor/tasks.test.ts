@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTestClock } from '../../src/clock.js';
-import { ValidationError } from '../../src/errors.js';
+import { QueueFullError, ValidationError } from '../../src/errors.js';
 import { TaskQueue } from '../../src/supervisor/tasks.js';
 import { waitFor } from '../callosum/helpers.js';
 import { alive, fixture } from '../helpers.js';
@@ -405,6 +405,81 @@ test('a 1,000-submission burst on one name: order kept, nothing lost, memory bou
     assert.equal(rig.tasks.queue(), []);
   } finally {
     await rig.close();
+  }
+});
+
+test('maxQueued bounds what waits per command: past it submit throws QueueFullError and a request is rejected, nothing queued; other commands and later submissions go on', async () => {
+  const rig = await taskRig({ maxQueued: 3 });
+  try {
+    const release = path.join(rig.dir, 'release');
+    const [gate] = namedCopies(rig.dir, WAITS, ['exit-with.sh']);
+    rig.tasks.submit([gate!, release], { ref: 'running' });
+    for (const code of ['1', '2']) rig.tasks.submit([EXITS, code], { ref: `waiting-${code}` });
+    // A joined submission is one more ref waiting, and counts.
+    assert.is(rig.tasks.submit([EXITS, '2'], { ref: 'joined' }), 'joined');
+    const refused = (() => {
+      try {
+        rig.tasks.submit([EXITS, '3'], { ref: 'one-too-many' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    assert.instance(refused, QueueFullError);
+    assert.is((refused as QueueFullError).command, 'exit-with.sh');
+    assert.is((refused as QueueFullError).limit, 3);
+    assert.match((refused as Error).message, /full: 3 refs wait already/);
+    assert.throws(() => rig.tasks.submit([EXITS, '2'], { ref: 'join-too-many' }), (error: unknown) => error instanceof QueueFullError);
+    rig.tasks.handleRequest({ tract: 'supervisor', event: 'request', cmd: [EXITS, '4'], ref: 'from-the-wire' });
+    const rejected = rig.busEvents('rejected');
+    assert.is(rejected.length, 1);
+    assert.match(rejected[0]!.reason, /exit-with.sh is full/);
+    assert.equal(rig.tasks.queue()[0]!.queued.map((entry) => entry.refs), [['waiting-1'], ['waiting-2', 'joined']]);
+
+    // Another command has a queue of its own.
+    const [other] = await rig.waitStopped([rig.tasks.submit(['true'], { ref: 'other-command' })!]);
+    assert.is(other!.exit_code, 0);
+
+    fs.writeFileSync(release, '');
+    await rig.waitStopped(['running', 'waiting-1', 'waiting-2', 'joined']);
+    const [later] = await rig.waitStopped([rig.tasks.submit([EXITS, '3'], { ref: 'later' })!]);
+    assert.is(later!.exit_code, 3, 'room again once the queue has run');
+    for (const ref of ['one-too-many', 'join-too-many', 'from-the-wire']) assert.is(rig.startedFor(ref), undefined, `${ref} never ran`);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('two submissions from a queue handler that find one place left: the second is refused after the fact, on the bus and with stopped -1', async () => {
+  const rig = await taskRig({ maxQueued: 2 });
+  try {
+    const release = path.join(rig.dir, 'release');
+    const [gate] = namedCopies(rig.dir, WAITS, ['exit-with.sh']);
+    const fromHandler: (string | null)[] = [];
+    rig.bus.on('queue', (event) => {
+      // Sent while the queue is busy announcing: both wait in its mailbox, past the check submit makes first.
+      if (event.queued.length === 1 && fromHandler.length === 0) fromHandler.push(rig.tasks.submit([EXITS, '5'], { ref: 'fits' }), rig.tasks.submit([EXITS, '6'], { ref: 'does-not-fit' }));
+    });
+    rig.tasks.submit([gate!, release], { ref: 'running' });
+    rig.tasks.submit([EXITS, '4'], { ref: 'first' });
+    assert.equal(fromHandler, ['fits', 'does-not-fit']);
+    const [notRun] = await rig.waitStopped(['does-not-fit']);
+    assert.is(notRun!.exit_code, -1);
+    assert.is(notRun!.pid, 0);
+    const rejected = rig.busEvents('rejected');
+    assert.is(rejected.length, 1);
+    assert.is(rejected[0]!.source, 'task:does-not-fit');
+    assert.match(rejected[0]!.reason, /full: 2 refs wait already/);
+    fs.writeFileSync(release, '');
+    const ends = await rig.waitStopped(['running', 'first', 'fits']);
+    assert.equal(ends.map((m) => m.exit_code), [0, 4, 5]);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('maxQueued that is not a whole number >= 1 is a ValidationError', () => {
+  for (const bad of [0, -1, 1.5, Number.NaN, '10' as unknown as number]) {
+    assert.throws(() => new TaskQueue({ maxQueued: bad, callosum: false }), (error: unknown) => error instanceof ValidationError && (error as ValidationError).field === 'maxQueued');
   }
 });
 

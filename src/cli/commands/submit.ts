@@ -12,7 +12,8 @@ Queues CMD as a task with the supervisor serving the journal (brainstem up,
 or any Supervisor with control): one task per command name runs at a time,
 the others wait their turn. Sends "supervisor request" over Callosum, waits
 for the supervisor to queue or start it, and prints the task's ref. Exits 1
-when no answer comes (no server, or no supervisor behind it).
+when no answer comes (no server, or no supervisor behind it), or when the
+supervisor refuses it (the queue for that command is full).
 
 Options:
   --ref R         the task's ref (default: a new one, printed)
@@ -23,7 +24,7 @@ Options:
   --timeout MS    how long to wait for the supervisor's answer (default: 5000)
 ${COMMON_USAGE}`;
 
-type Answer = { kind: 'queued'; position: number; running: unknown } | { kind: 'started'; pid: unknown };
+type Answer = { kind: 'queued'; position: number; running: unknown } | { kind: 'started'; pid: unknown } | { kind: 'refused'; reason: unknown };
 
 export const submit: Command = {
   name: 'submit',
@@ -55,6 +56,11 @@ export const submit: Command = {
         io.stderr.write(`brainstem submit: ${escapeControls(silence(conversation, timeout, `the request for ref ${ref}`))}\n`);
         return 1;
       }
+      if (answer.kind === 'refused') {
+        const reason = typeof answer.reason === 'string' ? answer.reason : 'it will not run';
+        io.stderr.write(`brainstem submit: the supervisor did not queue ref ${ref}: ${escapeControls(reason)}\n`);
+        return 1;
+      }
       io.stdout.write(`${ref}\n`);
       io.stderr.write(
         answer.kind === 'started'
@@ -81,9 +87,13 @@ function isOurs(message: CallosumMessage, event: string, ref: string): boolean {
   return message.tract === 'supervisor' && message.event === event && message.ref === ref;
 }
 
-/** `started` for our ref, or a `queue` message holding it (as the primary ref, or joined to an identical command). */
+/**
+ * `started` for our ref, or a `queue` message holding it (as the primary ref, or joined to an identical
+ * command); a `stopped` for it first, with pid 0, means the supervisor refused it (its queue is full).
+ */
 function answerFor(message: CallosumMessage, ref: string): Answer | undefined {
   if (isOurs(message, 'started', ref)) return { kind: 'started', pid: message.pid };
+  if (isOurs(message, 'stopped', ref) && message.pid === 0) return { kind: 'refused', reason: message.reason };
   if (message.tract !== 'supervisor' || message.event !== 'queue' || !Array.isArray(message.queue)) return undefined;
   if (message.running === ref) return { kind: 'started', pid: undefined };
   const position = (message.queue as { refs?: unknown }[]).findIndex((entry) => Array.isArray(entry.refs) && entry.refs.includes(ref));
