@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   eventLog?: boolean;
   /** The most task refs that may wait per command; see `TaskQueueOptions.maxQueued`. @default 1000 */
   maxQueued?: number;
+  /** ms from a task's SIGTERM to SIGKILL; see `TaskQueueOptions.terminateTimeout` (each service has its own). @default 15000 */
+  taskTerminateTimeout?: number;
 }
 
 /** One row of `status()`: the same row `projectServices` folds from the bus. */
@@ -80,6 +82,7 @@ export class Supervisor {
       clock: this.clock,
       eventLog: options.eventLog,
       ...(options.maxQueued !== undefined && { maxQueued: options.maxQueued }),
+      ...(options.taskTerminateTimeout !== undefined && { terminateTimeout: options.taskTerminateTimeout }),
     });
     this.actor = createActor(supervisorMachine, { input: { bus: this.bus }, clock: this.clock });
     this.actor.start();

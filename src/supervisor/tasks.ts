@@ -23,6 +23,8 @@ export interface TaskQueueOptions {
   clock?: Clock;
   /** `false` keeps the tasks out of the event log (SPEC 10). @default true */
   eventLog?: boolean;
+  /** ms from a task's SIGTERM (its deadline passed, or the queue stopped) to SIGKILL. @default 15000 */
+  terminateTimeout?: number;
   /**
    * The most refs that may wait per command (a joined submission counts as
    * one more); past it `submit` throws `QueueFullError` and a Callosum
@@ -72,6 +74,7 @@ export class TaskQueue {
   private readonly journal: string | undefined;
   private readonly callosumOption: CallosumConnection | false | undefined;
   private readonly eventLog: boolean | undefined;
+  private readonly terminateTimeout: number | undefined;
   private connection: CallosumConnection | undefined | null = null;
 
   private readonly maxQueued: number;
@@ -88,6 +91,7 @@ export class TaskQueue {
     this.journal = options.journal;
     this.callosumOption = options.callosum;
     this.eventLog = options.eventLog;
+    this.terminateTimeout = options.terminateTimeout;
     const machine = taskQueueMachine.provide({ actors: { task: this.taskActor() } });
     this.actor = createActor(machine, { input: { announce: this.announcer(), maxQueued }, clock: this.clock });
     this.actor.start();
@@ -228,6 +232,7 @@ export class TaskQueue {
       callosum: this.callosumOption,
       clock: this.clock,
       ...(this.eventLog !== undefined && { eventLog: this.eventLog }),
+      ...(this.terminateTimeout !== undefined && { terminateTimeout: this.terminateTimeout }),
     };
     return fromCallback<TaskCancel, TaskInput>(({ input, sendBack, receive }) => {
       const { command, ref, cmd, day, env, cwd } = input;

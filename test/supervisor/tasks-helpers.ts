@@ -28,7 +28,7 @@ export interface TaskRig {
   close(): Promise<void>;
 }
 
-export async function taskRig(options: { clock?: Clock; maxQueued?: number } = {}): Promise<TaskRig> {
+export async function taskRig(options: { clock?: Clock; maxQueued?: number; terminateTimeout?: number } = {}): Promise<TaskRig> {
   const tmp = tempDir();
   const journal = path.join(tmp.dir, 'journal');
   const socket = tmp.socket;
@@ -49,7 +49,9 @@ export async function taskRig(options: { clock?: Clock; maxQueued?: number } = {
   const bus = createBus({ historyLimit: 1_000_000 });
   const connection = new CallosumConnection({ socketPath: socket });
   connection.start();
-  const tasks = new TaskQueue({ journal, bus, callosum: connection, ...(options.clock && { clock: options.clock }), ...(options.maxQueued && { maxQueued: options.maxQueued }) });
+  const tasks = new TaskQueue({ journal, bus, callosum: connection, ...(options.clock && { clock: options.clock }), ...(options.maxQueued && { maxQueued: options.maxQueued }),
+    ...(options.terminateTimeout !== undefined && { terminateTimeout: options.terminateTimeout }),
+  });
   const find = (event: string, ref: string) => firsts.get(`${event}:${ref}`);
   return {
     dir: tmp.dir,

@@ -341,6 +341,26 @@ test('a wedged task that ignores SIGTERM is killed at its deadline plus the term
   }
 });
 
+test("terminateTimeout sets a wedged task's grace: SIGKILL 2 s after its deadline's SIGTERM, not 15 s", async () => {
+  const clock = createTestClock(Date.now());
+  const rig = await taskRig({ clock, terminateTimeout: 2_000 });
+  try {
+    const [stubborn] = namedCopies(rig.dir, fixture('ignores_sigterm.sh'), ['stubborn']);
+    rig.tasks.submit([stubborn!], { ref: 'wedged', deadline: 1_000 });
+    await waitFor('it ignores SIGTERM', () => fs.existsSync(path.join(rig.journal, 'health', 'stubborn.log')) && fs.readFileSync(path.join(rig.journal, 'health', 'stubborn.log'), 'utf8').includes('ignoring SIGTERM'));
+    clock.advance(1_000);
+    await waitFor('SIGTERM sent', () => rig.busEvents('transition').some((event) => event.ref === 'wedged' && event.to === 'terminating'));
+    clock.advance(1_999);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.is(rig.stoppedFor('wedged'), undefined, 'still inside its grace');
+    clock.advance(1);
+    const [wedged] = await rig.waitStopped(['wedged']);
+    assert.is(wedged!.exit_code, -9);
+  } finally {
+    await rig.close();
+  }
+});
+
 test('a cmd equal to the running one queues a new run; a bus handler may submit as tasks end', async () => {
   const rig = await taskRig();
   try {
