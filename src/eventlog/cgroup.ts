@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { processExists } from '../journal/pids.js';
 
 /** The leader's cgroup directory when it is one a runtime with pid `hostPid` made, else undefined. */
 export function runtimeCgroupOf(pid: number, hostPid: number): string | undefined {
@@ -67,15 +68,6 @@ function rmdir(dir: string): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { processExists } from './pids.js';
 
 const SPARE = /^\.spare-(\d+)-\d+$/;
 const TEMP_LINK = /\.log\.tmp(\d+)_\d+$/;
@@ -44,13 +45,4 @@ export function sweepLeftoversSoon(dir: string, done?: () => void): void {
     }
     if (left === 0) done?.();
   });
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
