@@ -34,6 +34,24 @@ test('after a spawn an empty cgroup waits; the next child runs in it, alone, and
   await until(() => !fs.existsSync(spare), 'the child\'s cgroup removed after it');
 });
 
+test('a spare not taken for 5 s is let go: its cgroup removed and its cgroup.procs closed', async () => {
+  if (containment() !== 'cgroup') return console.log('  (no cgroups here)');
+  await runTask(['true'], { journal: tempJournal(), bus: createBus(), callosum: false });
+  const spare = await until(() => spareCgroupDir(), 'a spare cgroup');
+  const target = (fd: string) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return ''; // The listing's own descriptor, closed by now.
+    }
+  };
+  const openOnSpare = () => fs.readdirSync('/proc/self/fd').filter((fd) => target(fd).startsWith(`${spare}/`));
+  assert.is(openOnSpare().length, 1, 'its cgroup.procs is held open while it waits');
+  await until(() => !fs.existsSync(spare), 'the idle spare removed', 8_000);
+  assert.is(spareCgroupDir(), undefined);
+  assert.equal(openOnSpare(), [], 'and its descriptor closed');
+});
+
 test('a host that exits on its own leaves no cgroup behind, spare included', async () => {
   if (containment() !== 'cgroup') return console.log('  (no cgroups here)');
   const host = spawn(process.execPath, ['--import', 'tsx', fixture('runs_one_task_and_exits.ts'), tempJournal()], { stdio: ['ignore', 'pipe', 'inherit'] });
