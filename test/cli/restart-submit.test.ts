@@ -1,6 +1,7 @@
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { CallosumServer } from '../../src/callosum/server.js';
 import { createBus, Supervisor } from '../../src/index.js';
@@ -114,6 +115,42 @@ test('submit to a full queue: the supervisor refuses at once and submit exits 1 
   } finally {
     fs.writeFileSync(release, '');
     await supervisor.stop();
+    await server.stop();
+  }
+});
+
+test('submit --wait prints its ref before the task\'s lines, also when the answer and the lines come in one chunk', async () => {
+  const dir = scratchDir('chunk');
+  const chunkJournal = path.join(dir, 'journal');
+  fs.mkdirSync(chunkJournal, { mode: 0o700 });
+  const server = new CallosumServer({ journal: chunkJournal });
+  await server.start();
+  // A supervisor's answer, the task's two lines and its end, written at once: one chunk on the CLI's socket.
+  const peer = net.connect(server.socketPath);
+  let partial = '';
+  peer.setEncoding('utf8').on('data', (chunk: string) => {
+    partial += chunk;
+    const at = partial.indexOf('"event":"request"');
+    if (at === -1) return;
+    partial = '';
+    const ref = 'chunked-1';
+    const messages = [
+      { tract: 'supervisor', event: 'started', service: 'job', pid: 4242, ref },
+      { tract: 'logs', event: 'line', ref, name: 'job', pid: 4242, stream: 'stdout', line: 'out' },
+      { tract: 'logs', event: 'line', ref, name: 'job', pid: 4242, stream: 'stderr', line: 'err' },
+      { tract: 'supervisor', event: 'stopped', service: 'job', pid: 4242, ref, exit_code: 5 },
+    ];
+    peer.write(messages.map((message) => `${JSON.stringify(message)}\n`).join(''));
+  });
+  await new Promise((resolve) => peer.once('connect', resolve));
+  try {
+    const result = await runBin(['submit', '--wait', '--ref', 'chunked-1', '--timeout', '5000', '--journal', chunkJournal, '--', 'job']);
+    assert.is(result.code, 5, result.stderr);
+    assert.is(result.stdout, 'chunked-1\nout\n');
+    const stderr = result.stderr.split('\n').filter((line) => !line.startsWith('(') && !line.includes('Warning'));
+    assert.equal(stderr.filter(Boolean), ['brainstem submit: started (ref chunked-1, pid 4242)', 'err', 'brainstem submit: ref chunked-1 exited with code 5']);
+  } finally {
+    peer.destroy();
     await server.stop();
   }
 });

@@ -49,7 +49,14 @@ export const submit: Command = {
     try {
       // Listen for the end before asking: a quick task may be over before its answer is read.
       const ended = values.wait ? conversation.until((message) => (isOurs(message, 'stopped', ref) ? message : undefined)) : undefined;
-      const stopLines = values.wait ? conversation.watch((message) => printLine(message, ref, io)) : undefined;
+      // Lines that arrive with the answer (one chunk of the socket) wait for it: the ref is printed first.
+      let early: CallosumMessage[] | undefined = [];
+      const stopLines = values.wait
+        ? conversation.watch((message) => {
+            if (!early) printLine(message, ref, io);
+            else if (lineOf(message, ref)) early.push(message);
+          })
+        : undefined;
       conversation.send('request', { cmd, ref, ...(values.day !== undefined && { day: values.day }) });
       const answer = await conversation.until((message) => answerFor(message, ref), timeout);
       if (!answer) {
@@ -67,6 +74,8 @@ export const submit: Command = {
           ? `brainstem submit: started (ref ${ref}${typeof answer.pid === 'number' ? `, pid ${answer.pid}` : ''})\n`
           : `brainstem submit: queued (ref ${ref}), ${answer.position} in line behind ${escapeControls(String(answer.running ?? 'nothing'))}\n`,
       );
+      for (const message of early) printLine(message, ref, io);
+      early = undefined;
       if (!ended) return 0;
       const stopped = (await ended)!;
       stopLines?.();
@@ -100,8 +109,14 @@ function answerFor(message: CallosumMessage, ref: string): Answer | undefined {
   return position === -1 ? undefined : { kind: 'queued', position: position + 1, running: message.running };
 }
 
+/** One of the task's own lines, or undefined for any other message. */
+function lineOf(message: CallosumMessage, ref: string): { line: string; stderr: boolean } | undefined {
+  if (message.tract !== 'logs' || message.event !== 'line' || message.ref !== ref || typeof message.line !== 'string') return undefined;
+  return { line: message.line, stderr: message.stream === 'stderr' };
+}
+
 /** With --wait, the task's own lines, as `brainstem run` passes them through. */
 function printLine(message: CallosumMessage, ref: string, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
-  if (message.tract !== 'logs' || message.event !== 'line' || message.ref !== ref || typeof message.line !== 'string') return;
-  (message.stream === 'stderr' ? io.stderr : io.stdout).write(`${message.line}\n`);
+  const line = lineOf(message, ref);
+  if (line) (line.stderr ? io.stderr : io.stdout).write(`${line.line}\n`);
 }
