@@ -11,12 +11,6 @@ export interface SupervisorContext {
   started: boolean;
   /** Stopped or failed services a new start() starts again, each once its dependencies are up. */
   pending: Set<string>;
-  /**
-   * Services that have been `up` since start(). One of them that its policy
-   * then stopped (a one-shot job done) still releases what starts after it:
-   * it will not come up again, and its dependents must not wait forever.
-   */
-  cameUp: Set<string>;
 }
 
 export type SupervisorEvent =
@@ -46,8 +40,7 @@ function stateOf(self: AnyActorRef, name: string): ServiceState | undefined {
 /**
  * The supervisor as an actor: it owns one `serviceMachine` child per service
  * (id: the service's name) and starts each waiting one once every service it
- * starts after is `up` (or came up and was then stopped by its policy: done);
- * services with no path between them start together.
+ * starts after is `up`; services with no path between them start together.
  */
 export const supervisorMachine = setup({
   types: { input: {} as { bus: Bus }, context: {} as SupervisorContext, events: {} as SupervisorEvent },
@@ -76,16 +69,11 @@ export const supervisorMachine = setup({
     }),
     releaseWaiting: enqueueActions(({ enqueue, context, event, self }) => {
       if (!context.started) return;
-      if (event.type === 'SERVICE_CHANGED' && event.to === 'up') context.cameUp.add(event.name);
-      // Only a service coming up (or done after it came up) can release another, besides a START and a service added (its first `waiting`).
-      if (event.type === 'SERVICE_CHANGED' && event.to !== 'up' && event.to !== 'waiting' && event.to !== 'stopped') return;
-      const met = (dependency: string) => {
-        const state = stateOf(self, dependency);
-        return state === 'up' || (state === 'stopped' && context.cameUp.has(dependency));
-      };
+      // Only a service coming up can release another, besides a START and a service added (its first `waiting`).
+      if (event.type === 'SERVICE_CHANGED' && event.to !== 'up' && event.to !== 'waiting') return;
       for (const name in context.after) {
         const ready = stateOf(self, name) === 'waiting' || context.pending.has(name);
-        if (ready && context.after[name]!.every(met)) {
+        if (ready && context.after[name]!.every((each) => stateOf(self, each) === 'up')) {
           context.pending.delete(name);
           enqueue.sendTo(name, { type: 'START' });
         }
@@ -98,12 +86,12 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({ bus: input.bus, after: {}, started: false, pending: new Set<string>(), cameUp: new Set<string>() }),
+  context: ({ input }) => ({ bus: input.bus, after: {}, started: false, pending: new Set<string>() }),
   invoke: { src: 'serviceEvents', input: ({ context }) => ({ bus: context.bus }) },
   on: {
     ADD: { actions: 'spawnService' },
-    START: { actions: [assign({ started: true, cameUp: () => new Set<string>() }), 'markEnded', 'releaseWaiting'] },
-    HALT: { actions: assign({ started: false, pending: () => new Set<string>(), cameUp: () => new Set<string>() }) },
+    START: { actions: [assign({ started: true }), 'markEnded', 'releaseWaiting'] },
+    HALT: { actions: assign({ started: false, pending: () => new Set<string>() }) },
     SERVICE_CHANGED: { actions: 'releaseWaiting' },
     RESTART: { actions: 'forward' },
     STOP: { actions: 'forward' },

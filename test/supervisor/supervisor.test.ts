@@ -144,22 +144,6 @@ test('a service added after start() starts once its dependencies are up', async 
   await until(() => stateOf(sup, 'late') === 'up', 'late up');
 });
 
-test('a dependency that came up and was then stopped by its policy (a one-shot job done) does not keep its dependents waiting', async () => {
-  const { sup, bus } = supervisor();
-  const order: string[] = [];
-  bus.on('service', (event) => order.push(`${event.service} ${event.to}`));
-  // migrate is done long before cache is ready; api starts after both.
-  sup.add('migrate', [fixture('exit-with.sh'), '0'], { restart: 'never' });
-  sup.add('cache', ['sh', '-c', 'sleep 0.5; echo cache ready; exec sleep 300'], { ready: { line: 'cache ready' } });
-  sup.add('api', ['sleep', '300'], { after: ['migrate', 'cache'] });
-  const started = sup.start();
-  await until(() => stateOf(sup, 'api') === 'up', 'api up');
-  await started;
-  assert.is(stateOf(sup, 'migrate'), 'stopped');
-  assert.ok(order.indexOf('migrate stopped') < order.indexOf('cache up'), order.join(', '));
-  assert.ok(order.indexOf('cache up') < order.indexOf('api starting'), order.join(', '));
-});
-
 test('restart(name) while in backoff starts at once, without counting toward maxRestarts', async () => {
   const { sup, bus } = supervisor();
   const seen: string[] = [];
