@@ -84,8 +84,8 @@ export function queuedViews(queue: CommandQueue): QueuedTask[] {
   return views;
 }
 
-/** The most refs that may wait per command unless the input says otherwise. */
-export const DEFAULT_MAX_QUEUED = 1000;
+/** No bound unless the input sets one: SPEC 9's submit returns the ref whenever it is free. */
+export const DEFAULT_MAX_QUEUED = Infinity;
 
 /** Whether a submission for `command` may wait: nothing runs (it would start at once), or fewer than `maxQueued` refs wait. */
 export function hasRoom(context: TaskQueueContext, command: string): boolean {

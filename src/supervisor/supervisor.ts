@@ -34,7 +34,7 @@ export interface SupervisorOptions {
   sweep?: boolean;
   /** `false` keeps the services' and tasks' events out of the event log (SPEC 10). @default true */
   eventLog?: boolean;
-  /** The most task refs that may wait per command; see `TaskQueueOptions.maxQueued`. @default 1000 */
+  /** The most task refs that may wait per command; see `TaskQueueOptions.maxQueued`. @default Infinity (none) */
   maxQueued?: number;
   /** ms from a task's SIGTERM to SIGKILL; see `TaskQueueOptions.terminateTimeout` (each service has its own). @default 15000 */
   taskTerminateTimeout?: number;

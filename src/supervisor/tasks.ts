@@ -29,8 +29,9 @@ export interface TaskQueueOptions {
    * The most refs that may wait per command (a joined submission counts as
    * one more); past it `submit` throws `QueueFullError` and a Callosum
    * `request` is a bus `rejected` event. Every queue change lists the waiting
-   * entries, so an unbounded queue (a client flooding requests) would cost
-   * each submission more than the last. @default 1000
+   * entries, so an unbounded queue (a client flooding requests) costs each
+   * submission more than the last: a host that takes requests from clients it
+   * does not control may want a bound. @default Infinity (none, as SPEC 9)
    */
   maxQueued?: number;
 }
@@ -82,8 +83,8 @@ export class TaskQueue {
   constructor(options: TaskQueueOptions = {}) {
     checkSpawnOptions(options);
     const { maxQueued = DEFAULT_MAX_QUEUED } = options;
-    if (!Number.isInteger(maxQueued) || maxQueued < 1) {
-      throw new ValidationError(`maxQueued must be a whole number of tasks >= 1, got ${JSON.stringify(maxQueued) ?? String(maxQueued)}`, 'maxQueued');
+    if ((!Number.isInteger(maxQueued) && maxQueued !== Infinity) || maxQueued < 1) {
+      throw new ValidationError(`maxQueued must be a whole number of tasks >= 1 (or Infinity), got ${JSON.stringify(maxQueued) ?? String(maxQueued)}`, 'maxQueued');
     }
     this.maxQueued = maxQueued;
     this.bus = options.bus ?? getDefaultBus();

@@ -497,7 +497,8 @@ test('two submissions from a queue handler that find one place left: the second 
   }
 });
 
-test('maxQueued that is not a whole number >= 1 is a ValidationError', () => {
+test('maxQueued that is not a whole number >= 1 is a ValidationError; Infinity (the default: no bound, as SPEC 9) is not', async () => {
+  await new TaskQueue({ maxQueued: Infinity, callosum: false }).stop();
   for (const bad of [0, -1, 1.5, Number.NaN, '10' as unknown as number]) {
     assert.throws(() => new TaskQueue({ maxQueued: bad, callosum: false }), (error: unknown) => error instanceof ValidationError && (error as ValidationError).field === 'maxQueued');
   }
