@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { processExists } from '../journal/pids.js';
+import { removeCgroup as removeEmptyCgroup, removeGoneRuntimeDir } from '../host/cgroups.js';
 
 /** The leader's cgroup directory when it is one a runtime with pid `hostPid` made, else undefined. */
 export function runtimeCgroupOf(pid: number, hostPid: number): string | undefined {
@@ -20,15 +20,6 @@ export function runtimeCgroupOf(pid: number, hostPid: number): string | undefine
   if (own === undefined || path.basename(path.dirname(own)) !== `brainstem-${hostPid}`) return undefined;
   const mount = cgroup2Mount();
   return mount === undefined ? undefined : path.join(mount, own);
-}
-
-/** The pids in `cgroup`, none when it is gone. */
-export function cgroupMembers(cgroup: string): number[] {
-  try {
-    return fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** SIGKILL to every member at once, where the kernel has `cgroup.kill` (5.14). */
@@ -47,28 +38,8 @@ export function killCgroup(cgroup: string): void {
  * would share the directory's name with).
  */
 export function removeCgroup(cgroup: string): void {
-  if (!rmdir(cgroup)) return;
-  const runtimeDir = path.dirname(cgroup);
-  const runtimePid = Number(/^brainstem-(\d+)$/.exec(path.basename(runtimeDir))?.[1]);
-  if (!runtimePid || processExists(runtimePid)) return;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(runtimeDir, { withFileTypes: true });
-  } catch {
-    return;
-  }
   // A cgroup with members (another orphan of that runtime, still being ended) refuses rmdir and stays.
-  for (const entry of entries) if (entry.isDirectory()) rmdir(path.join(runtimeDir, entry.name));
-  rmdir(runtimeDir);
-}
-
-function rmdir(dir: string): boolean {
-  try {
-    fs.rmdirSync(dir);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
+  if (removeEmptyCgroup(cgroup)) removeGoneRuntimeDir(path.dirname(cgroup));
 }
 
 /** Where the unified (v2) hierarchy is mounted, as this process sees it. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processExists } from '../journal/pids.js';
 
 /**
  * The cgroup v2 files the runtime reads and writes: where the host's own
@@ -65,17 +66,24 @@ function removeStale(home: string): void {
   } catch {
     return;
   }
-  for (const entry of entries) {
-    const pid = /^brainstem-(\d+)$/.exec(entry)?.[1];
-    if (pid === undefined || Number(pid) === process.pid || signalProcess(Number(pid), 0)) continue;
-    const dir = path.join(home, entry);
-    try {
-      for (const child of fs.readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroup(path.join(dir, child.name));
-    } catch {
-      // Gone meanwhile.
-    }
-    removeCgroup(dir);
+  for (const entry of entries) removeGoneRuntimeDir(path.join(home, entry));
+}
+
+/**
+ * `<home>/brainstem-<pid>` of a runtime that is gone (no process has its
+ * pid): its empty cgroups (a spare made ahead, children's whose removal it
+ * never reached) and then the directory. A cgroup that still has members
+ * refuses rmdir and stays, and so does the directory.
+ */
+export function removeGoneRuntimeDir(dir: string): void {
+  const pid = Number(/^brainstem-(\d+)$/.exec(path.basename(dir))?.[1]);
+  if (!pid || pid === process.pid || processExists(pid)) return;
+  try {
+    for (const child of fs.readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroup(path.join(dir, child.name));
+  } catch {
+    // Gone meanwhile.
   }
+  removeCgroup(dir);
 }
 
 /** The host's cgroup v2 directory: the `0::` line of /proc/self/cgroup under the cgroup2 mount. */
