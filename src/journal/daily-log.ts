@@ -152,11 +152,12 @@ export class DailyLog {
     } catch (error) {
       throw error instanceof JournalError ? error : JournalError.from('open the log', this.path, error);
     }
+    const dayDir = dayHealthDir(journal, this.day);
     // Once per directory per runtime: what runtimes killed outright left there (their spare, a link not yet renamed).
-    sweepLeftoversSoon(dayHealthDir(journal, this.day));
+    sweepLeftoversSoon(dayDir);
     sweepLeftoversSoon(topDir);
     const file = logFileName(ref, name);
-    const dayLink = path.join(dayHealthDir(journal, this.day), `${name}.log`);
+    const dayLink = path.join(dayDir, `${name}.log`);
     const topLink = path.join(topDir, `${name}.log`);
     const links = [
       [file, dayLink],

@@ -20,29 +20,21 @@ const ME = process.getuid?.() ?? -1;
 const swept = new Set<string>();
 
 /** Removes dead runtimes' leftovers from `dir`, once per directory per runtime, off the caller's path. */
-export function sweepLeftoversSoon(dir: string, done?: () => void): void {
-  if (swept.has(dir)) return void done?.();
+export function sweepLeftoversSoon(dir: string): void {
+  if (swept.has(dir)) return;
   swept.add(dir);
   fs.readdir(dir, (error, names) => {
-    if (error) return void done?.();
-    let left = 0;
-    const finish = () => {
-      if (--left === 0) done?.();
-    };
+    if (error) return;
     for (const name of names) {
       const spare = SPARE.exec(name);
       const temp = spare ? null : TEMP_LINK.exec(name);
       const pid = Number((spare ?? temp)?.[1]);
       if (!pid || pid === process.pid || processExists(pid)) continue;
-      left++;
       const file = path.join(dir, name);
       fs.lstat(file, (statError, stat) => {
         const ours = !statError && (ME < 0 || stat.uid === ME);
-        const removable = ours && (spare ? stat.isFile() : stat.isSymbolicLink());
-        if (!removable) return finish();
-        fs.unlink(file, finish);
+        if (ours && (spare ? stat.isFile() : stat.isSymbolicLink())) fs.unlink(file, () => {});
       });
     }
-    if (left === 0) done?.();
   });
 }

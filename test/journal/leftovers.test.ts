@@ -1,10 +1,10 @@
 /**
  * What runtimes killed outright left in the health directories (src/journal/leftovers.ts):
  * their spare log file and a link not yet renamed into place are removed by the next
- * runtime that writes there; a live pid's names, and anything that is not what such a
- * runtime makes, are left alone.
+ * runtime that writes there; a live pid's names, another user's, and anything that is not
+ * what such a runtime makes, are left alone.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ async function deadPid(): Promise<number> {
   return gone.pid!;
 }
 
-test("a killed runtime's spare and unrenamed links go; a live pid's names and what is not its kind of file stay", async () => {
+test("a killed runtime's spare and unrenamed links go; a live pid's names, another user's, and what is not its kind of file stay", async () => {
   const journal = tempJournal();
   const dayDir = path.join(journal, dayOf(Date.now()), 'health');
   const topDir = path.join(journal, 'health');
@@ -55,6 +55,14 @@ test("a killed runtime's spare and unrenamed links go; a live pid's names and wh
   fs.symlinkSync('1_worker.log', kept[1]!);
   fs.writeFileSync(kept[2]!, 'a regular file is never taken for a link\n', { mode: 0o600 });
   fs.symlinkSync(log, kept[3]!);
+  // A dead pid's spare that is another user's (as root here, `nobody`'s): never removed.
+  if (process.getuid?.() === 0) {
+    const foreign = path.join(dayDir, `.spare-${dead}-11`);
+    fs.writeFileSync(foreign, '', { mode: 0o600 });
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    fs.chownSync(foreign, nobody, nobody);
+    kept.push(foreign);
+  }
 
   const result = await runTask(['true'], { journal, bus: createBus(), callosum: false, name: 'sweeper' });
   assert.is(result.exitCode, 0);
